@@ -1,0 +1,72 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Every Swift target builds in Swift 6 language mode with ExistentialAny (STYLE.md).
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "zmq-exporter",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "zmq-exporter", targets: ["zmq-exporter"]),
+        .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
+        .library(name: "HTTPServer", targets: ["HTTPServer"]),
+        .library(name: "ZMQExporter", targets: ["ZMQExporter"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+    ],
+    targets: [
+        // <zmq.h> from Debian's libzmq3-dev (libzmq 4.3).
+        .systemLibrary(
+            name: "CZeroMQ",
+            pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]
+        ),
+        // zlib for gzip responses, from Debian's zlib1g-dev.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: strict),
+        .target(
+            name: "HTTPServer",
+            dependencies: ["CZlib", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "ZMQExporter",
+            dependencies: [
+                "ZeroMQ",
+                "HTTPServer",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "zmq-exporter",
+            dependencies: [
+                "ZMQExporter",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: strict),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "CZlib"], swiftSettings: strict),
+        .testTarget(
+            name: "ZMQExporterTests",
+            dependencies: ["ZMQExporter", "ZeroMQ", "HTTPServer", .product(name: "Prometheus", package: "swift-prometheus")],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,2 @@
+// The HTTP/1.1 server lands with its issue; this file keeps the target buildable until then.
+enum HTTPServerPlaceholder {}

@@ -1,0 +1,1 @@
+print("zmq-exporter: the agent is not built yet")

@@ -1,0 +1,3 @@
+import Testing
+@testable import ZMQExporter
+@Test func placeholderAgent() { #expect(Bool(true)) }

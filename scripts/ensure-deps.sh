@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs what `make test` and `make demo` need on a fresh Debian 12 machine with the Swift
+# toolchain. Idempotent: it only installs what is missing. As a non-root user it says what to run.
+set -euo pipefail
+want="${1:-test}"
+
+apt_pkgs=()
+pkg-config --exists libzmq 2>/dev/null || apt_pkgs+=(libzmq3-dev)
+pkg-config --exists zlib 2>/dev/null || apt_pkgs+=(zlib1g-dev)
+command -v pkg-config >/dev/null || apt_pkgs+=(pkg-config)
+if [ "$want" = test ] || [ "$want" = bench ]; then
+  command -v curl >/dev/null || apt_pkgs+=(curl)
+  command -v prometheus >/dev/null || apt_pkgs+=(prometheus)
+  command -v promtool >/dev/null || apt_pkgs+=(prometheus)
+  command -v amtool >/dev/null || apt_pkgs+=(prometheus-alertmanager)
+  command -v wrk >/dev/null || apt_pkgs+=(wrk)
+fi
+if [ "$want" = bench ]; then
+  command -v prometheus-node-exporter >/dev/null || apt_pkgs+=(prometheus-node-exporter)
+  command -v valgrind >/dev/null || apt_pkgs+=(valgrind)
+fi
+
+if [ ${#apt_pkgs[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "ensure-deps: installing ${apt_pkgs[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >/dev/null
+    # The prometheus packages try to start services; there is no init system to start them here.
+    apt-get install -y -q --no-install-recommends "${apt_pkgs[@]}" >/dev/null
+  else
+    echo "ensure-deps: missing packages: ${apt_pkgs[*]}" >&2
+    echo "ensure-deps: run: sudo apt-get install -y ${apt_pkgs[*]}" >&2
+    exit 1
+  fi
+fi
+
+if [ "$want" = test ] || [ "$want" = bench ]; then
+  py_missing=()
+  python3 -c 'import zmq' 2>/dev/null || py_missing+=(pyzmq)
+  python3 -c 'import prometheus_client' 2>/dev/null || py_missing+=(prometheus_client)
+  python3 -c 'import pytest' 2>/dev/null || py_missing+=(pytest)
+  if [ ${#py_missing[@]} -gt 0 ]; then
+    echo "ensure-deps: pip installing ${py_missing[*]}"
+    python3 -m pip install -q --disable-pip-version-check "${py_missing[@]}"
+  fi
+fi
