@@ -46,6 +46,7 @@ let package = Package(
             name: "ZMQExporter",
             dependencies: [
                 "ZeroMQ",
+                "HTTPServer",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
