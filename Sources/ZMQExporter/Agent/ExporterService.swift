@@ -1,0 +1,95 @@
+import Foundation
+import HTTPServer
+import Logging
+import Synchronization
+import ZeroMQ
+
+/// The whole exporter in one process: the agent, its HTTP endpoints and the landing page's
+/// history sampler. The executable parses flags and handles signals around it.
+public final class ExporterService: Sendable {
+    public struct Options: Sendable {
+        public var listenAddresses: [String] = [":10027"]
+        public var telemetryPath = "/metrics"
+        public var maxRequests = 40
+        public var limits = Limits()
+
+        public init() {}
+    }
+
+    public let agent: Agent
+    public let server: HTTPServer
+    let exposition: Exposition
+    let history = History()
+    let options: Options
+    private let samplerStop = Atomic<Bool>(false)
+    private let samplerDone = DispatchSemaphore(value: 0)
+
+    public init(agent: Agent, options: Options) {
+        self.agent = agent
+        self.options = options
+        exposition = Exposition(metrics: agent.metrics)
+        var configuration = HTTPServer.Configuration()
+        configuration.listenAddresses = options.listenAddresses
+        configuration.maxConcurrentHandlers = options.maxRequests
+        configuration.limits = options.limits
+        server = HTTPServer(configuration: configuration, logger: agent.logger)
+        addRoutes()
+    }
+
+    private func addRoutes() {
+        let agent = agent
+        let exposition = exposition
+        let server = server
+        let history = history
+        let metricsPath = options.telemetryPath
+        server.addRoute(metricsPath) { _ in
+            let body = exposition.render { out in
+                let stats = server.statistics
+                Exposition.emitCounter(MetricCatalog.httpRequests, label: "code", values: stats.requestsByStatus.map { (String($0.key), $0.value) }, into: &out)
+                Exposition.emitGauge(MetricCatalog.httpInFlight, value: stats.handlersInFlight, into: &out)
+            }
+            return HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: body)
+        }
+        server.addRoute("/") { _ in
+            .html(LandingPage.render(agent: agent, history: history, metricsPath: metricsPath))
+        }
+        server.addRoute("/-/healthy") { _ in .text("Healthy.\n") }
+        server.addRoute("/-/ready") { _ in
+            agent.isReady ? .text("Ready.\n") : .text("Not ready: sockets are being set up.\n", status: 503)
+        }
+        server.addRoute("/-/reload", methods: ["POST", "PUT"]) { _ in
+            guard agent.configPath != nil else { return .text("No config file to reload.\n", status: 400) }
+            if let errors = agent.reload() {
+                return .text("Reload failed; the running config stays:\n\(errors)\n", status: 500)
+            }
+            return .text("Reloaded.\n")
+        }
+    }
+
+    /// Starts the HTTP server and the sampler; returns the bound addresses.
+    public func start() throws -> [BoundAddress] {
+        let addresses = try server.start()
+        let thread = Thread { [self] in
+            var next = Date()
+            while !samplerStop.load(ordering: .acquiring) {
+                if Date() >= next {
+                    history.sample(agent.sockets.flatMap(\.recorders))
+                    next = next.addingTimeInterval(History.interval)
+                }
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+            samplerDone.signal()
+        }
+        thread.name = "history"
+        thread.start()
+        return addresses
+    }
+
+    /// Stops HTTP (draining responses in flight), then the sockets, within about `timeout`.
+    public func stop(timeout: Duration = .seconds(5)) {
+        samplerStop.store(true, ordering: .releasing)
+        server.stop(gracePeriod: .seconds(2))
+        agent.stop(timeout: timeout)
+        _ = samplerDone.wait(timeout: .now() + 1)
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// Writes log lines to standard error as logfmt (`ts=… level=info msg="…" key=value`) or JSON,
+/// the two formats of the Prometheus exporters' `--log.format`.
+public struct ExporterLogHandler: LogHandler {
+    public enum Format: String, Sendable, CaseIterable { case logfmt, json }
+
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
+    let format: Format
+    let label: String
+    private static let lock = Mutex<Void>(())
+
+    public init(label: String, level: Logger.Level, format: Format) {
+        self.label = label
+        self.logLevel = level
+        self.format = format
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var fields: [(String, String)] = [
+            ("ts", Date().formatted(.iso8601)),
+            ("level", event.level == .warning ? "warn" : event.level.rawValue),
+            ("msg", event.message.description),
+        ]
+        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }).sorted(by: { $0.key < $1.key }) {
+            fields.append((key, "\(value)"))
+        }
+        let line: String
+        switch format {
+        case .logfmt:
+            line = fields.map { "\($0.0)=\(Self.logfmtValue($0.1))" }.joined(separator: " ")
+        case .json:
+            line = "{" + fields.map { "\(Self.jsonString($0.0)):\(Self.jsonString($0.1))" }.joined(separator: ",") + "}"
+        }
+        Self.lock.withLock { _ in
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+    }
+
+    static func logfmtValue(_ value: String) -> String {
+        let needsQuotes = value.isEmpty || value.contains { $0 == " " || $0 == "=" || $0 == "\"" || $0.isNewline }
+        guard needsQuotes else { return value }
+        return jsonString(value)
+    }
+
+    static func jsonString(_ value: String) -> String {
+        var out = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

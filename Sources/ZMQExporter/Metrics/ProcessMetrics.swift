@@ -1,0 +1,44 @@
+import Foundation
+
+/// The standard `process_*` metrics, read from /proc at scrape time (as the Go client does).
+enum ProcessMetrics {
+    static let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+    static let pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
+    static let bootTime: Double = {
+        guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8) else { return 0 }
+        for line in stat.split(separator: "\n") where line.hasPrefix("btime ") {
+            return Double(line.dropFirst(6).trimmingCharacters(in: .whitespaces)) ?? 0
+        }
+        return 0
+    }()
+
+    /// Appends the families in the text exposition format.
+    static func emit(into out: inout [UInt8]) {
+        guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return }
+        // Fields after "(comm)": state is field 3; utime 14, stime 15, starttime 22, vsize 23, rss 24.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        func field(_ n: Int) -> Double { Double(fields[n - 3]) ?? 0 }
+        guard fields.count > 21 else { return }
+        let cpu = (field(14) + field(15)) / ticksPerSecond
+        let start = bootTime + field(22) / ticksPerSecond
+        let openFDs = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count).map { max(0, $0 - 1) } ?? 0
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        family(&out, "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.", cpu)
+        family(&out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", field(24) * pageSize)
+        family(&out, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.", field(23))
+        family(&out, "process_open_fds", "gauge", "Number of open file descriptors.", Double(openFDs))
+        family(&out, "process_max_fds", "gauge", "Maximum number of open file descriptors.", Double(limit.rlim_cur))
+        family(&out, "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.", start)
+    }
+
+    static func family(_ out: inout [UInt8], _ name: String, _ type: String, _ help: String, _ value: Double) {
+        out.append(contentsOf: "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n\(name) \(format(value))\n".utf8)
+    }
+
+    static func format(_ value: Double) -> String {
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return "\(value)"
+    }
+}

@@ -1,0 +1,109 @@
+import Prometheus
+import Synchronization
+import ZeroMQ
+
+/// The series of one `socket` label (a tap, a probe, or one side of a proxy): monitor events,
+/// connections and message flow. Counters with known labels exist at 0 from the start.
+public final class SocketMetrics: Sendable {
+    public let label: String
+    let metrics: Metrics
+    let owner: String
+    let eventCounters: [MonitorEvent.Kind: Counter]
+    public let connections: Gauge
+    let connectionDuration: ValueHistogram
+    let closedBeforeHandshake: Counter
+    public let messagesReceived: Counter
+    public let messagesSent: Counter
+    public let bytesReceived: Counter
+    public let bytesSent: Counter
+    public let sendWouldBlock: Counter
+    public let sendUnroutable: Counter
+    public let sendError: Counter
+    /// Running totals for the landing page (Prometheus counters do not expose their values).
+    let totalMessagesIn = Atomic<Int>(0)
+    let totalBytesIn = Atomic<Int>(0)
+    let totalMessagesOut = Atomic<Int>(0)
+    let totalBytesOut = Atomic<Int>(0)
+
+    /// - Parameters:
+    ///   - owner: the configured socket name, which groups series for removal on reload.
+    public init(metrics: Metrics, label: String, owner: String, buckets: [Double] = SocketConfig.defaultBuckets) {
+        self.label = label
+        self.metrics = metrics
+        self.owner = owner
+        let l = [("socket", label)]
+        var events: [MonitorEvent.Kind: Counter] = [:]
+        for kind in MonitorEvent.Kind.known {
+            events[kind] = metrics.counter(MetricCatalog.events, l + [("event", kind.name)], owner: owner)
+        }
+        eventCounters = events
+        connections = metrics.gauge(MetricCatalog.connections, l, owner: owner)
+        connectionDuration = metrics.histogram(MetricCatalog.connectionDuration, l, buckets: Self.lifetimeBuckets, owner: owner)
+        closedBeforeHandshake = metrics.counter(MetricCatalog.handshakeFailures, l + [("reason", HandshakeReason.closedBeforeHandshake)], owner: owner)
+        messagesReceived = metrics.counter(MetricCatalog.messagesReceived, l, owner: owner)
+        messagesSent = metrics.counter(MetricCatalog.messagesSent, l, owner: owner)
+        bytesReceived = metrics.counter(MetricCatalog.bytesReceived, l, owner: owner)
+        bytesSent = metrics.counter(MetricCatalog.bytesSent, l, owner: owner)
+        sendWouldBlock = metrics.counter(MetricCatalog.sendFailures, l + [("reason", "would_block")], owner: owner)
+        sendUnroutable = metrics.counter(MetricCatalog.sendFailures, l + [("reason", "unroutable")], owner: owner)
+        sendError = metrics.counter(MetricCatalog.sendFailures, l + [("reason", "error")], owner: owner)
+    }
+
+    /// Connection lifetimes span milliseconds (a rejected peer) to days.
+    static let lifetimeBuckets: [Double] = [0.001, 0.01, 0.1, 1, 10, 60, 300, 1800, 3600, 21600, 86400]
+
+    /// Messages and bytes in and out so far.
+    public var totals: (messagesIn: Int, bytesIn: Int, messagesOut: Int, bytesOut: Int) {
+        (totalMessagesIn.load(ordering: .relaxed), totalBytesIn.load(ordering: .relaxed),
+         totalMessagesOut.load(ordering: .relaxed), totalBytesOut.load(ordering: .relaxed))
+    }
+
+    func eventCounter(_ kind: MonitorEvent.Kind) -> Counter {
+        if let counter = eventCounters[kind] { return counter }
+        return metrics.counter(MetricCatalog.events, [("socket", label), ("event", kind.name)], owner: owner)
+    }
+
+    func handshakeFailure(_ reason: String) -> Counter {
+        if reason == HandshakeReason.closedBeforeHandshake { return closedBeforeHandshake }
+        return metrics.counter(MetricCatalog.handshakeFailures, [("socket", label), ("reason", reason)], owner: owner)
+    }
+
+    func observeConnectionLifetime(_ seconds: Double) {
+        connectionDuration.record(seconds)
+    }
+
+    /// Adds a batch of received messages.
+    @inline(__always)
+    public func received(messages: Int, bytes: Int) {
+        guard messages > 0 else { return }
+        messagesReceived.increment(by: Int64(messages))
+        bytesReceived.increment(by: Int64(bytes))
+        totalMessagesIn.add(messages, ordering: .relaxed)
+        totalBytesIn.add(bytes, ordering: .relaxed)
+    }
+
+    /// Adds a batch of sent messages.
+    @inline(__always)
+    public func sent(messages: Int, bytes: Int) {
+        guard messages > 0 else { return }
+        messagesSent.increment(by: Int64(messages))
+        bytesSent.increment(by: Int64(bytes))
+        totalMessagesOut.add(messages, ordering: .relaxed)
+        totalBytesOut.add(bytes, ordering: .relaxed)
+    }
+}
+
+/// Names of `zmq_socket_handshake_failures_total` reasons.
+public enum HandshakeReason {
+    public static let closedBeforeHandshake = "closed_before_handshake"
+
+    /// The reason for a failed-handshake event, or nil for other kinds.
+    public static func of(_ event: MonitorEvent) -> String? {
+        switch event.detail {
+        case .protocolError(let error) where event.kind == .handshakeFailedProtocol: return error.name
+        case .zapStatus(let code): return "zap_\(code)"
+        case .errno where event.kind == .handshakeFailedNoDetail: return "no_detail"
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import ZeroMQ
+
+/// The landing page at `/`: every socket with its role, endpoints, connections against
+/// `min_peers`, recent rates with a sparkline, latency percentiles and the last events.
+/// Plain HTML with inline CSS and SVG; it works without JavaScript.
+enum LandingPage {
+    static func render(agent: Agent, history: History, metricsPath: String) -> String {
+        var html = """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta http-equiv="refresh" content="10">
+        <title>zmq-exporter</title><style>\(css)</style></head><body>
+        <header><h1>zmq-exporter</h1><p>Prometheus exporter and observability agent for ZeroMQ · version \(Agent.version) · libzmq \(ZMQ.versionString)</p>
+        <nav><a href="\(escape(metricsPath))">Metrics</a> <a href="/-/healthy">Health</a> <a href="/-/ready">Readiness</a></nav></header>
+        <main>
+        """
+        let sockets = agent.sockets
+        if sockets.isEmpty {
+            html += "<p class=\"empty\">No sockets are configured. Add some to the config file and reload (SIGHUP or POST /-/reload).</p>"
+        }
+        for socket in sockets {
+            html += card(socket, history: history)
+        }
+        html += "</main><footer>Refreshes every 10 s. Times are UTC.</footer></body></html>\n"
+        return html
+    }
+
+    static func card(_ socket: any SocketRunnerStatus, history: History) -> String {
+        let config = socket.config
+        var html = "<section class=\"socket\"><h2>\(escape(config.name)) <span class=\"role \(config.role.name)\">\(config.role.name)</span>"
+        if !socket.isReady { html += " <span class=\"warn\">starting</span>" }
+        if !socket.summary.isEmpty { html += " <span class=\"summary\">\(escape(socket.summary))</span>" }
+        html += "</h2>"
+        if let window = socket.latencyWindow, let q = window.quantiles([0.5, 0.95, 0.99]) {
+            html += "<p class=\"latency\">latency p50 \(duration(q[0])) · p95 \(duration(q[1])) · p99 \(duration(q[2]))</p>"
+        }
+        html += "<table><thead><tr><th>socket</th><th>type</th><th>endpoints</th><th>connections</th><th>in /s</th><th>out /s</th><th>last 5 min</th></tr></thead><tbody>"
+        let endpoints = socket.resolvedEndpoints
+        for (index, side) in config.sides.enumerated() {
+            let recorder = socket.recorders[index]
+            let resolved = index < endpoints.count ? endpoints[index] : []
+            let list = (resolved.isEmpty ? side.endpoints.bind.map { ($0, "bind") } + side.endpoints.connect.map { ($0, "connect") } : resolved)
+                .map { "<code>\(escape($0.0))</code> <small>\($0.1)</small>" }.joined(separator: "<br>")
+            let connections = recorder.connectionCount
+            var peers = "\(connections)"
+            if let min = side.endpoints.minPeers {
+                peers = connections < min ? "<span class=\"bad\">\(connections) / \(min)</span>" : "\(connections) / \(min)"
+            }
+            let rates = history.rates(for: side.label)
+            let rateIn = rates.map { "\(number($0.messagesIn)) msg<br><small>\(bytes($0.bytesIn))/s</small>" } ?? "–"
+            let rateOut = rates.map { "\(number($0.messagesOut)) msg<br><small>\(bytes($0.bytesOut))/s</small>" } ?? "–"
+            html += "<tr><td>\(escape(side.label))</td><td>\(side.endpoints.type.rawValue)</td><td>\(list)</td><td>\(peers)</td><td>\(rateIn)</td><td>\(rateOut)</td><td>\(Sparkline.svg(history.messageRateSeries(for: side.label)))</td></tr>"
+        }
+        html += "</tbody></table>"
+        let events = socket.recorders.flatMap { r in r.recentEvents.map { (r.metrics.label, $0) } }
+            .sorted { $0.1.time > $1.1.time }.prefix(6)
+        if !events.isEmpty {
+            html += "<details open><summary>Last events</summary><ul class=\"events\">"
+            for (label, recorded) in events {
+                html += "<li><time>\(timeFormatter.string(from: recorded.time))</time> <b>\(recorded.event.kind.name)</b> \(escape(label)) <small>\(escape(detail(recorded.event)))</small></li>"
+            }
+            html += "</ul></details>"
+        }
+        return html + "</section>"
+    }
+
+    static func detail(_ event: MonitorEvent) -> String {
+        switch event.detail {
+        case .fileDescriptor(let fd): "fd \(fd)"
+        case .errno(let e): String(cString: strerror(e))
+        case .reconnectInterval(let ms): "retry in \(ms) ms"
+        case .protocolError(let p): p.name
+        case .zapStatus(let code): "ZAP \(code)"
+        case .none: ""
+        }
+    }
+
+    nonisolated(unsafe) static let timeFormatter: DateFormatter = {
+        let f = DateFormatter()
+        f.dateFormat = "HH:mm:ss"
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f
+    }()
+
+    static func escape(_ s: String) -> String {
+        var out = ""
+        for c in s {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+
+    static func number(_ v: Double) -> String {
+        v >= 1000 ? String(format: "%.1fk", v / 1000) : String(format: v < 10 ? "%.2f" : "%.0f", v)
+    }
+
+    static func bytes(_ v: Double) -> String {
+        if v >= 1_048_576 { return String(format: "%.1f MiB", v / 1_048_576) }
+        if v >= 1024 { return String(format: "%.1f KiB", v / 1024) }
+        return String(format: "%.0f B", v)
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        if seconds < 1e-3 { return String(format: "%.0f µs", seconds * 1e6) }
+        if seconds < 1 { return String(format: "%.1f ms", seconds * 1e3) }
+        return String(format: "%.2f s", seconds)
+    }
+
+    static let css = """
+    body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f6f7f9;color:#1d232b}
+    header{background:#1f2937;color:#f3f4f6;padding:14px 24px}header h1{margin:0;font-size:20px}header p{margin:2px 0 6px;color:#cbd5e1;font-size:13px}
+    nav a{color:#93c5fd;margin-right:14px;text-decoration:none}main{padding:16px 24px;display:grid;gap:14px;max-width:1200px}
+    .socket{background:#fff;border:1px solid #e2e8f0;border-radius:8px;padding:10px 16px}h2{font-size:16px;margin:4px 0 8px}
+    .role{font-size:11px;text-transform:uppercase;padding:2px 7px;border-radius:9px;background:#e0e7ff;color:#3730a3;vertical-align:middle}
+    .role.probe{background:#dcfce7;color:#166534}.role.proxy{background:#fef3c7;color:#92400e}
+    .summary{font-size:12px;color:#475569;font-weight:normal}.warn,.bad{color:#b91c1c;font-weight:600}
+    table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:5px 8px;border-top:1px solid #eef2f7;vertical-align:top}
+    th{font-size:11px;text-transform:uppercase;color:#64748b;border-top:none}code{font-size:12px}small{color:#64748b}
+    .latency{margin:0 0 6px;color:#334155}.events{margin:4px 0;padding-left:18px;font-size:12px}time{color:#64748b;font-variant-numeric:tabular-nums}
+    .spark .line{fill:none;stroke:#2563eb;stroke-width:1.5}.spark .fill{fill:#dbeafe}.spark .base{stroke:#cbd5e1}
+    summary{cursor:pointer;color:#475569;font-size:12px}footer{padding:8px 24px 20px;color:#94a3b8;font-size:12px}.empty{color:#475569}
+    """
+}

@@ -1,0 +1,154 @@
+import Foundation
+import Logging
+import Prometheus
+import Synchronization
+import ZeroMQ
+
+/// A request-reply probe in the Lazy Pirate pattern: every `interval` it sends `request`, waits
+/// `timeout` for the reply, and after a timeout closes and re-creates its socket (a REQ socket
+/// that missed a reply cannot send again) before retrying, up to `retries` times.
+final class ProbeRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
+    let config: SocketConfig
+    let probe: ProbeConfig
+    let recorders: [MonitorRecorder]
+    let info: SocketInfoMetrics
+    let success: Gauge
+    let duration: ValueHistogram
+    let lastSuccess: Gauge
+    let attempts: [Result: Counter]
+    private let status = Mutex<String>("not run yet")
+    let latencies = LatencyWindow()
+
+    enum Result: String, CaseIterable { case success, timeout, mismatch, error }
+
+    init(config: SocketConfig, probe: ProbeConfig, metrics: Metrics, context: Context, logger: Logger) {
+        self.config = config
+        self.probe = probe
+        let l = [("socket", config.name)]
+        recorders = [MonitorRecorder(metrics: SocketMetrics(metrics: metrics, label: config.name, owner: config.name))]
+        info = SocketInfoMetrics(metrics: metrics, config: config)
+        success = metrics.gauge(MetricCatalog.probeSuccess, l, owner: config.name)
+        duration = metrics.histogram(MetricCatalog.probeDuration, l, buckets: config.buckets, owner: config.name)
+        lastSuccess = metrics.gauge(MetricCatalog.probeLastSuccess, l, owner: config.name)
+        var attempts: [Result: Counter] = [:]
+        for result in Result.allCases {
+            attempts[result] = metrics.counter(MetricCatalog.probeAttempts, l + [("result", result.rawValue)], owner: config.name)
+        }
+        self.attempts = attempts
+        super.init(context: context, logger: logger)
+    }
+
+    var latencyWindow: LatencyWindow? { latencies }
+
+    var summary: String { status.withLock { $0 } }
+
+    private func open() -> MonitoredSocket? {
+        do {
+            return try MonitoredSocket(context: context, config: probe.socket, recorder: recorders[0], logger: logger)
+        } catch {
+            logger.error("cannot create probe socket", metadata: ["socket": "\(config.name)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    override func run() {
+        var socket = open()
+        markReady([socket?.endpoints ?? []])
+        info.publish(sides: [socket?.endpoints ?? []])
+        var nextProbe = ContinuousClock.now
+        while !isStopping {
+            if ContinuousClock.now >= nextProbe {
+                runCycle(&socket)
+                nextProbe = max(nextProbe + probe.interval, ContinuousClock.now)
+                continue
+            }
+            wait(socket, until: nextProbe)
+        }
+        socket?.close()
+    }
+
+    /// Drains the monitor while waiting, returning early on stop.
+    private func wait(_ socket: MonitoredSocket?, until deadline: ContinuousClock.Instant) {
+        guard let socket else {
+            let remaining = min(deadline - .now, .milliseconds(Self.stopCheckMilliseconds))
+            if remaining > .zero { Thread.sleep(forTimeInterval: Double(remaining.components.attoseconds) * 1e-18 + Double(remaining.components.seconds)) }
+            return
+        }
+        var poller = Poller()
+        poller.add(socket.monitor.pairSocket)
+        _ = try? poller.poll(timeoutMilliseconds: Self.milliseconds(until: deadline))
+        socket.drainMonitor()
+    }
+
+    static func milliseconds(until deadline: ContinuousClock.Instant) -> Int {
+        let remaining = deadline - .now
+        let ms = remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000
+        return Int(max(0, min(Int64(stopCheckMilliseconds), ms + 1)))
+    }
+
+    private func runCycle(_ socket: inout MonitoredSocket?) {
+        var last = Result.error
+        for attempt in 0...probe.retries where !isStopping {
+            if socket == nil { socket = open() }
+            guard let current = socket else { break }
+            let (result, elapsed) = attemptOnce(current)
+            attempts[result]?.increment()
+            last = result
+            if result == .success {
+                duration.record(elapsed)
+                latencies.record(elapsed)
+                lastSuccess.set(Date().timeIntervalSince1970)
+                break
+            }
+            if result == .mismatch { break }
+            logger.debug("probe attempt failed", metadata: ["socket": "\(config.name)", "attempt": "\(attempt + 1)", "result": "\(result.rawValue)"])
+            // Lazy Pirate: a REQ socket that lost its reply is stuck; start over with a new one.
+            current.close()
+            socket = nil
+        }
+        success.set(Int64(last == .success ? 1 : 0))
+        let text = last == .success ? "ok" : "failing (\(last.rawValue))"
+        status.withLock { $0 = text }
+    }
+
+    /// One request and the wait for its reply. Returns the result and the round trip in seconds.
+    private func attemptOnce(_ socket: MonitoredSocket) -> (Result, Double) {
+        let start = ContinuousClock.now
+        let deadline = start + probe.timeout
+        var request = [Message(probe.request)]
+        if socket.socket.type == .dealer { request.insert(Message(), at: 0) }
+        var poller = Poller()
+        let data = poller.add(socket.socket, events: [.readable, .writable])
+        let monitor = poller.add(socket.monitor.pairSocket)
+        var sent = false
+        while !isStopping {
+            let now = ContinuousClock.now
+            if now >= deadline { return (.timeout, 0) }
+            do {
+                try poller.poll(timeoutMilliseconds: Self.milliseconds(until: deadline))
+            } catch {
+                return (.error, 0)
+            }
+            if poller.isReadable(monitor) { socket.drainMonitor() }
+            let ready = poller.events(at: data)
+            if !sent && ready.contains(.writable) {
+                do {
+                    try socket.socket.send(multipart: request, flags: .dontWait)
+                    sent = true
+                    poller.setEvents(.readable, at: data)
+                } catch where error.kind == .wouldBlock {
+                    continue
+                } catch {
+                    return (.error, 0)
+                }
+            } else if sent && ready.contains(.readable) {
+                guard let reply = try? socket.socket.receiveMultipart(flags: .dontWait), let body = reply.last else { continue }
+                let elapsed = ContinuousClock.now - start
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+                if let expect = probe.expect, body.bytes != expect { return (.mismatch, seconds) }
+                return (.success, seconds)
+            }
+        }
+        return (.error, 0)
+    }
+}

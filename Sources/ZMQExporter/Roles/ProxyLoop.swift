@@ -1,0 +1,205 @@
+import Foundation
+import ZeroMQ
+
+/// The forwarding loop of one proxy, on its runner's thread.
+struct ProxyLoop {
+    enum Direction { case forward, backward }
+
+    let runner: ProxyRunner
+    let front: MonitoredSocket
+    let back: MonitoredSocket
+    let kind: ProxyConfig.Kind
+    var frames: [Message] = []
+    var tracker: RequestTracker
+    var topics: Set<[UInt8]> = []
+    var poller = Poller()
+    let frontIndex: Int
+    let backIndex: Int
+    let frontMonitor: Int
+    let backMonitor: Int
+
+    init(runner: ProxyRunner, front: MonitoredSocket, back: MonitoredSocket) {
+        self.runner = runner
+        self.front = front
+        self.back = back
+        kind = runner.proxy.kind
+        let timeout = runner.proxy.requestTimeout
+        tracker = RequestTracker(
+            timeout: Double(timeout.components.seconds) + Double(timeout.components.attoseconds) * 1e-18,
+            capacity: runner.proxy.maxInFlight
+        )
+        frontIndex = poller.add(front.socket)
+        // A PUSH backend never has anything to read.
+        backIndex = poller.add(back.socket, events: kind == .pipeline ? [] : .readable)
+        frontMonitor = poller.add(front.monitor.pairSocket)
+        backMonitor = poller.add(back.monitor.pairSocket)
+    }
+
+    mutating func run() {
+        while !runner.isStopping {
+            do {
+                try poller.poll(timeoutMilliseconds: Runner.stopCheckMilliseconds)
+            } catch {
+                return
+            }
+            if poller.isReadable(frontMonitor) { front.drainMonitor() }
+            if poller.isReadable(backMonitor) { back.drainMonitor() }
+            let frontReady = poller.isReadable(frontIndex)
+            let backReady = poller.isReadable(backIndex)
+            if frontReady { pump(.forward) }
+            if backReady { pump(.backward) }
+            if kind == .broker { expireRequests() }
+        }
+    }
+
+    /// Moves up to a batch of messages in one direction, then updates the counters once.
+    mutating func pump(_ direction: Direction) {
+        let (source, destination) = direction == .forward ? (front, back) : (back, front)
+        var messages = 0, bytes = 0, sentMessages = 0, sentBytes = 0
+        while messages < ProxyRunner.batch, !runner.isStopping {
+            guard let size = receiveMessage(from: source.socket) else { break }
+            messages += 1
+            bytes += size
+            let frameCount = receivedFrames
+            observe(direction, frameCount: frameCount)
+            if send(frameCount: frameCount, to: destination) {
+                sentMessages += 1
+                sentBytes += size
+            }
+        }
+        source.recorder.metrics.received(messages: messages, bytes: bytes)
+        destination.recorder.metrics.sent(messages: sentMessages, bytes: sentBytes)
+    }
+
+    private var receivedFrames = 0
+
+    /// Receives all frames of one message into `frames`; returns its size or nil when none is queued.
+    mutating func receiveMessage(from socket: Socket) -> Int? {
+        var count = 0
+        var size = 0
+        repeat {
+            if count == frames.count { frames.append(Message()) }
+            do {
+                size += try socket.receive(into: frames[count], flags: .dontWait)
+            } catch {
+                // Frames of a message arrive together, so only the first can be missing.
+                if count == 0 { return nil }
+                break
+            }
+            count += 1
+        } while frames[count - 1].hasMore
+        receivedFrames = count
+        return size
+    }
+
+    /// Sends the received frames whole. Waits (draining monitors) while the destination is at
+    /// its high-water mark, except for a ROUTER, which drops like libzmq's own ROUTER does.
+    /// Returns whether the message was sent.
+    mutating func send(frameCount: Int, to destination: MonitoredSocket) -> Bool {
+        let metrics = destination.recorder.metrics
+        var countedBlock = false
+        while true {
+            do {
+                try destination.socket.send(frames[0], flags: frameCount > 1 ? [.dontWait, .sendMore] : .dontWait)
+                break
+            } catch where error.kind == .wouldBlock {
+                if !countedBlock { metrics.sendWouldBlock.increment(); countedBlock = true }
+                if destination.socket.type == .router || runner.isStopping {
+                    discard(from: 1, to: frameCount)
+                    return false
+                }
+                waitWritable(destination)
+            } catch {
+                if error.errno == EHOSTUNREACH { metrics.sendUnroutable.increment() } else { metrics.sendError.increment() }
+                discard(from: 1, to: frameCount)
+                return false
+            }
+        }
+        // libzmq accepts the rest of a message once its first frame is in.
+        for index in 1..<max(1, frameCount) {
+            let flags: SendFlags = index < frameCount - 1 ? .sendMore : []
+            do {
+                try destination.socket.send(frames[index], flags: flags)
+            } catch {
+                metrics.sendError.increment()
+                discard(from: index + 1, to: frameCount)
+                return false
+            }
+        }
+        return true
+    }
+
+    private func discard(from start: Int, to end: Int) {
+        for index in start..<max(start, end) { frames[index].reset() }
+    }
+
+    private func waitWritable(_ destination: MonitoredSocket) {
+        var waiter = Poller()
+        let data = waiter.add(destination.socket, events: .writable)
+        let fm = waiter.add(front.monitor.pairSocket)
+        let bm = waiter.add(back.monitor.pairSocket)
+        while !runner.isStopping {
+            guard (try? waiter.poll(timeoutMilliseconds: Runner.stopCheckMilliseconds)) != nil else { return }
+            if waiter.isReadable(fm) { front.drainMonitor() }
+            if waiter.isReadable(bm) { back.drainMonitor() }
+            if waiter.events(at: data).contains(.writable) { return }
+        }
+    }
+
+    // MARK: Role-specific accounting
+
+    mutating func observe(_ direction: Direction, frameCount: Int) {
+        switch kind {
+        case .pipeline:
+            return
+        case .bus:
+            // Subscriptions travel backward, from XPUB to XSUB: 0x01 topic or 0x00 topic.
+            guard direction == .backward, frameCount == 1 else { return }
+            let frame = frames[0]
+            let (flag, topic) = frame.withUnsafeBytes { raw -> (UInt8?, [UInt8]) in
+                (raw.first, Array(raw.dropFirst()))
+            }
+            if flag == 1 { topics.insert(topic) } else if flag == 0 { topics.remove(topic) }
+            runner.subscriptions?.set(Int64(topics.count))
+        case .broker:
+            let key = envelope(frameCount: frameCount)
+            let now = Self.now()
+            if direction == .forward {
+                let evicted = tracker.request(key, now: now)
+                if evicted > 0 { runner.unanswered?.increment(by: Int64(evicted)) }
+            } else if let seconds = tracker.reply(key, now: now) {
+                runner.requestDuration?.record(seconds)
+                runner.latencies.record(seconds)
+            }
+            runner.inFlight?.set(Int64(tracker.inFlight))
+        }
+    }
+
+    /// The routing envelope: every frame up to and including the empty delimiter (REQ peers),
+    /// or the first frame alone (DEALER peers without a delimiter).
+    func envelope(frameCount: Int) -> [UInt8] {
+        let delimiter = (0..<frameCount).first { frames[$0].count == 0 }
+        let last = delimiter ?? 0
+        var key: [UInt8] = []
+        for index in 0...last {
+            let frame = frames[index]
+            // Length-prefixed so that different frame splits never give the same key.
+            withUnsafeBytes(of: UInt32(frame.count)) { key.append(contentsOf: $0) }
+            frame.withUnsafeBytes { key.append(contentsOf: $0) }
+        }
+        return key
+    }
+
+    mutating func expireRequests() {
+        let evicted = tracker.evictExpired(now: Self.now())
+        if evicted > 0 {
+            runner.unanswered?.increment(by: Int64(evicted))
+            runner.inFlight?.set(Int64(tracker.inFlight))
+        }
+        runner.updateStatus("\(tracker.inFlight) in flight")
+    }
+
+    static func now() -> Double {
+        ContinuousClock.now.timeIntervalSinceReference
+    }
+}

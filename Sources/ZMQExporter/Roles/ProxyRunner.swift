@@ -1,0 +1,79 @@
+import Foundation
+import Logging
+import Prometheus
+import Synchronization
+import ZeroMQ
+
+/// Forwards between a frontend and a backend like `zmq_proxy`, counting everything that passes.
+/// Messages keep their order and stay whole: all frames of a message are received, then sent.
+/// The loop never blocks in a send (a full peer would stall the monitor drain and, through
+/// libzmq's blocking monitor, the I/O thread): it waits for POLLOUT while draining monitors.
+final class ProxyRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
+    let config: SocketConfig
+    let proxy: ProxyConfig
+    let recorders: [MonitorRecorder]
+    let info: SocketInfoMetrics
+    let requestDuration: ValueHistogram?
+    let inFlight: Gauge?
+    let unanswered: Counter?
+    let subscriptions: Gauge?
+    private let status = Mutex<String>("")
+    let latencies = LatencyWindow()
+
+    init(config: SocketConfig, proxy: ProxyConfig, metrics: Metrics, context: Context, logger: Logger) {
+        self.config = config
+        self.proxy = proxy
+        recorders = config.sides.map { MonitorRecorder(metrics: SocketMetrics(metrics: metrics, label: $0.label, owner: config.name)) }
+        info = SocketInfoMetrics(metrics: metrics, config: config)
+        let l = [("socket", config.name)]
+        if proxy.kind == .broker {
+            requestDuration = metrics.histogram(MetricCatalog.proxyRequestDuration, l, buckets: config.buckets, owner: config.name)
+            inFlight = metrics.gauge(MetricCatalog.proxyInFlight, l, owner: config.name)
+            unanswered = metrics.counter(MetricCatalog.proxyUnanswered, l, owner: config.name)
+        } else {
+            requestDuration = nil
+            inFlight = nil
+            unanswered = nil
+        }
+        subscriptions = proxy.kind == .bus ? metrics.gauge(MetricCatalog.proxySubscriptions, l, owner: config.name) : nil
+        super.init(context: context, logger: logger)
+    }
+
+    var latencyWindow: LatencyWindow? { proxy.kind == .broker ? latencies : nil }
+
+    var summary: String { status.withLock { $0 } }
+
+    /// Messages moved per wake-up before monitors and the stop flag are looked at again.
+    static let batch = 1024
+
+    override func run() {
+        let front: MonitoredSocket
+        let back: MonitoredSocket
+        do {
+            front = try MonitoredSocket(context: context, config: proxy.frontend, recorder: recorders[0], logger: logger) { s throws(ZMQError) in
+                // Count replies to vanished clients instead of dropping them silently.
+                if s.type == .router { try s.setRouterMandatory(true) }
+            }
+        } catch {
+            logger.error("cannot create proxy frontend", metadata: ["socket": "\(config.name)", "error": "\(error)"])
+            return
+        }
+        do {
+            back = try MonitoredSocket(context: context, config: proxy.backend, recorder: recorders[1], logger: logger)
+        } catch {
+            logger.error("cannot create proxy backend", metadata: ["socket": "\(config.name)", "error": "\(error)"])
+            front.close()
+            return
+        }
+        info.publish(sides: [front.endpoints, back.endpoints])
+        markReady([front.endpoints, back.endpoints])
+        var loop = ProxyLoop(runner: self, front: front, back: back)
+        loop.run()
+        front.close()
+        back.close()
+    }
+
+    func updateStatus(_ text: String) {
+        status.withLock { $0 = text }
+    }
+}

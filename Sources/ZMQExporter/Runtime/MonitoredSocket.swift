@@ -1,0 +1,78 @@
+import Logging
+import ZeroMQ
+
+/// A socket the agent owns, with its monitor attached before any bind or connect, set up from an
+/// ``EndpointConfig``. Used by one runner thread.
+final class MonitoredSocket {
+    let socket: Socket
+    let monitor: SocketMonitor
+    let recorder: MonitorRecorder
+    /// The endpoints that were bound or connected, as libzmq resolved them (port `*` filled in).
+    private(set) var endpoints: [(endpoint: String, mode: String)] = []
+
+    /// Creates the socket, applies options, starts the monitor, then binds and connects. A bind
+    /// or connect that fails is logged and skipped (BIND_FAILED is counted by the monitor); only
+    /// failures to create the socket or its monitor throw.
+    init(context: Context, config: EndpointConfig, recorder: MonitorRecorder, logger: Logger,
+         configure: (Socket) throws(ZMQError) -> Void = { _ in }) throws(ZMQError) {
+        let socket = try context.socket(config.type)
+        do {
+            try Self.apply(config.options, to: socket)
+            try configure(socket)
+            monitor = try SocketMonitor(socket: socket)
+        } catch {
+            socket.close()
+            throw error
+        }
+        self.socket = socket
+        self.recorder = recorder
+        for endpoint in config.bind {
+            do {
+                try socket.bind(endpoint)
+                endpoints.append(((try? socket.lastEndpoint) ?? endpoint, "bind"))
+            } catch {
+                logger.error("bind failed", metadata: ["socket": "\(recorder.metrics.label)", "endpoint": "\(endpoint)", "error": "\(error)"])
+            }
+            drainMonitor()
+        }
+        for endpoint in config.connect {
+            do {
+                try socket.connect(endpoint)
+                endpoints.append((endpoint, "connect"))
+            } catch {
+                logger.error("connect failed", metadata: ["socket": "\(recorder.metrics.label)", "endpoint": "\(endpoint)", "error": "\(error)"])
+            }
+        }
+    }
+
+    static func apply(_ options: SocketOptions, to socket: Socket) throws(ZMQError) {
+        // A stopped agent should not hang on unsent messages unless the config asks it to.
+        try socket.setLinger(options.linger ?? 0)
+        if let v = options.sendHighWaterMark { try socket.setSendHighWaterMark(v) }
+        if let v = options.receiveHighWaterMark { try socket.setReceiveHighWaterMark(v) }
+        if let v = options.reconnectInterval { try socket.setReconnectInterval(v) }
+        if let v = options.reconnectIntervalMax { try socket.setReconnectIntervalMax(v) }
+        if let v = options.heartbeatInterval { try socket.setHeartbeatInterval(v) }
+        if let v = options.heartbeatTimeout { try socket.setHeartbeatTimeout(v) }
+        if let v = options.heartbeatTTL { try socket.setHeartbeatTTL(v) }
+    }
+
+    /// Records every queued monitor event. Call whenever the monitor's PAIR is readable, and
+    /// often: libzmq blocks its I/O thread when the monitor pipe is full.
+    func drainMonitor() {
+        while let event = try? monitor.receive(flags: .dontWait) {
+            recorder.record(event)
+        }
+    }
+
+    /// Stops the monitor (recording what was still queued, MONITOR_STOPPED included) and closes
+    /// the socket.
+    func close() {
+        for event in monitor.stop() { recorder.record(event) }
+        socket.close()
+        // MONITOR_STOPPED can be lost when the socket closes first; the live state must reset anyway.
+        if recorder.connectionCount != 0 {
+            recorder.record(MonitorEvent(kind: .monitorStopped, value: 0, endpoint: ""))
+        }
+    }
+}

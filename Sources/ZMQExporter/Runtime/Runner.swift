@@ -1,0 +1,73 @@
+import Foundation
+import Logging
+import Synchronization
+import ZeroMQ
+
+/// What the landing page and readiness need from a running socket.
+public protocol SocketRunnerStatus: AnyObject, Sendable {
+    var config: SocketConfig { get }
+    /// One recorder per `socket` label, in the order of ``SocketConfig/sides``.
+    var recorders: [MonitorRecorder] { get }
+    /// The resolved endpoints per side, once set up.
+    var resolvedEndpoints: [[(endpoint: String, mode: String)]] { get }
+    var isReady: Bool { get }
+    /// A short role-specific status line (probe state, in-flight requests...).
+    var summary: String { get }
+    /// Recent round trips (probes) or request durations (ROUTER/DEALER proxies).
+    var latencyWindow: LatencyWindow? { get }
+}
+
+/// A thread that owns one configured socket's ZeroMQ sockets for their whole life: it creates
+/// them, runs the role's loop, and closes them. ZeroMQ sockets are not thread-safe, so nothing
+/// else touches them; other threads read metrics and the status snapshot.
+class Runner: @unchecked Sendable {
+    let context: Context
+    let logger: Logger
+    let stopFlag = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+    private let readyFlag = Atomic<Bool>(false)
+    private let endpointsBox = Mutex<[[(endpoint: String, mode: String)]]>([])
+    private var thread: Thread?
+
+    /// How often an idle loop looks at the stop flag, in ms.
+    static let stopCheckMilliseconds = 100
+
+    init(context: Context, logger: Logger) {
+        self.context = context
+        self.logger = logger
+    }
+
+    func start(name: String) {
+        let thread = Thread { [self] in
+            self.run()
+            self.finished.signal()
+        }
+        thread.name = "zmq-\(name)"
+        thread.stackSize = 1 << 20
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Asks the loop to stop and waits up to `timeout` for its sockets to close.
+    /// Returns false when the thread did not finish in time.
+    @discardableResult
+    func stop(timeout: Duration = .seconds(5)) -> Bool {
+        stopFlag.store(true, ordering: .releasing)
+        guard thread != nil else { return true }
+        let ms = Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        return finished.wait(timeout: .now() + .milliseconds(ms)) == .success
+    }
+
+    var isStopping: Bool { stopFlag.load(ordering: .acquiring) }
+
+    /// The role's loop; runs on the runner's thread. Subclasses override.
+    func run() {}
+
+    func markReady(_ endpoints: [[(endpoint: String, mode: String)]]) {
+        endpointsBox.withLock { $0 = endpoints }
+        readyFlag.store(true, ordering: .releasing)
+    }
+
+    public var isReady: Bool { readyFlag.load(ordering: .acquiring) }
+    public var resolvedEndpoints: [[(endpoint: String, mode: String)]] { endpointsBox.withLock { $0 } }
+}

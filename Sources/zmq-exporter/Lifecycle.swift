@@ -1,0 +1,48 @@
+import Dispatch
+import Foundation
+import Logging
+import ZMQExporter
+
+/// Signals: SIGTERM and SIGINT stop gracefully, SIGHUP reloads; SIGPIPE is ignored.
+enum Lifecycle {
+    static func serve(_ service: ExporterService, logger: Logger, onStart: () -> Void = {}) throws {
+        signal(SIGPIPE, SIG_IGN)
+        let addresses: [String]
+        do {
+            addresses = try service.start().map(\.description)
+        } catch {
+            logger.error("cannot listen", metadata: ["error": "\(error)"])
+            service.agent.stop()
+            throw ExitCodeError.listen
+        }
+        for address in addresses {
+            print("listening on http://\(address)")
+        }
+        fflush(stdout)
+        logger.info("zmq-exporter started", metadata: ["addresses": "\(addresses.joined(separator: ","))", "sockets": "\(service.agent.sockets.count)"])
+        onStart()
+        let done = DispatchSemaphore(value: 0)
+        let queue = DispatchQueue(label: "signals")
+        var sources: [any DispatchSourceSignal] = []
+        for sig in [SIGTERM, SIGINT, SIGHUP] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            source.setEventHandler {
+                if sig == SIGHUP {
+                    service.agent.reload()
+                } else {
+                    logger.info("stopping", metadata: ["signal": "\(sig)"])
+                    done.signal()
+                }
+            }
+            source.resume()
+            sources.append(source)
+        }
+        done.wait()
+        service.stop(timeout: .seconds(4))
+        logger.info("stopped")
+        _ = sources
+    }
+
+    enum ExitCodeError: Error { case listen }
+}
