@@ -3,7 +3,7 @@ SWIFT      ?= swift
 SWIFTFLAGS ?=
 PYTEST     ?= python3 -m pytest
 
-.PHONY: all build release deps deps-bench test test-swift test-system demo bench fuzz fuzz-http clean
+.PHONY: all build release deps deps-bench test test-swift test-system demo bench fuzz fuzz-http clean fuzz-decoders
 
 all: build
 
@@ -38,3 +38,7 @@ test-system:
 
 clean:
 	rm -rf .build
+
+# libFuzzer targets for the tap JSON scanner and the monitor-event decoder (FUZZ_SECONDS each).
+fuzz-decoders:
+	Fuzz/run.sh TapJSON MonitorEvent

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds each libFuzzer target from the sources it exercises and runs it for FUZZ_SECONDS.
+# Usage: Fuzz/run.sh [target...]   (targets: TapJSON MonitorEvent; HTTPParser has its own make target)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${FUZZ_SECONDS:-60}"
+out=.build-fuzz
+mkdir -p "$out"
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(TapJSON MonitorEvent)
+for target in "${targets[@]}"; do
+  case "$target" in
+    TapJSON) sources=(Sources/ZMQExporter/Decoding/JSONFieldScanner.swift Sources/ZMQExporter/Decoding/JSONCursor.swift) ;;
+    MonitorEvent) sources=(Sources/ZeroMQ/MonitorEvent.swift Sources/ZeroMQ/ProtocolError.swift) ;;
+    *) echo "unknown fuzz target $target" >&2; exit 2 ;;
+  esac
+  swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name "Fuzz$target" \
+    "${sources[@]}" "Fuzz/$target/main.swift" -o "$out/fuzz-$target"
+  mkdir -p "$out/corpus-$target"
+  echo "== fuzz $target for ${seconds}s"
+  "$out/fuzz-$target" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 \
+    "$out/corpus-$target" "Fuzz/$target/corpus" 2>&1 | grep -E 'stat::number_of_executed_units|Done|ERROR|crash' || true
+  if ls crash-* >/dev/null 2>&1; then echo "crash found in $target" >&2; exit 1; fi
+done
