@@ -1,0 +1,33 @@
+/// What a route handler returns. The server adds Date, Content-Length and Connection itself (and
+/// drops those names from ``headers``), and gzips the body when the client accepts it.
+public struct HTTPResponse: Sendable {
+    /// Status code, e.g. 200.
+    public var status: Int
+    /// Extra header fields in order; names or values containing CR, LF or NUL are dropped.
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+
+    /// A response with a `Content-Type` header first, then `headers`.
+    public init(status: Int, contentType: String, body: [UInt8], headers: [(String, String)] = []) {
+        self.status = status
+        self.headers = [("Content-Type", contentType)] + headers
+        self.body = body
+    }
+
+    /// A response with exactly `headers` (no Content-Type unless given).
+    public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// `text/plain; charset=utf-8`.
+    public static func text(_ text: String, status: Int = 200) -> HTTPResponse {
+        HTTPResponse(status: status, contentType: "text/plain; charset=utf-8", body: Array(text.utf8))
+    }
+
+    /// `text/html; charset=utf-8`.
+    public static func html(_ html: String, status: Int = 200) -> HTTPResponse {
+        HTTPResponse(status: status, contentType: "text/html; charset=utf-8", body: Array(html.utf8))
+    }
+}

@@ -1,0 +1,76 @@
+/// A handler's response turned into what the wire needs, prepared on the worker thread so the
+/// loop only adds the status line, Date, Content-Length and Connection.
+struct PreparedResponse: Sendable {
+    var status: Int
+    /// Serialized header lines ("Name: value\r\n"...) other than those the loop adds.
+    var fields: [UInt8]
+    var body: [UInt8]
+    /// False for HEAD (RFC 9110 §9.3.2: same headers, no body) and for 1xx/204/304.
+    var sendBody: Bool
+    /// The response forces the connection closed (every server-made error does).
+    var close: Bool
+
+    /// 204, 304 and 1xx responses carry neither body nor Content-Length (RFC 9110 §8.6).
+    var hasContentLength: Bool { status >= 200 && status != 204 && status != 304 }
+
+    /// A server-made error: short plain-text body, `Connection: close`.
+    static func error(_ status: Int, _ message: String, extraFields: [(String, String)] = []) -> PreparedResponse {
+        var fields = [UInt8]()
+        appendField(&fields, "Content-Type", "text/plain; charset=utf-8")
+        for (name, value) in extraFields { appendField(&fields, name, value) }
+        return PreparedResponse(status: status, fields: fields, body: Array((message + "\n").utf8), sendBody: true, close: true)
+    }
+
+    /// Validates and serializes a handler's response: server-owned names are dropped, the body is
+    /// gzipped when allowed, worthwhile and smaller.
+    static func prepare(
+        _ response: HTTPResponse, method: String, acceptEncoding: String?, gzipMinimumBytes: Int
+    ) -> PreparedResponse {
+        var fields = [UInt8]()
+        fields.reserveCapacity(128)
+        var hasContentEncoding = false
+        for (name, value) in response.headers {
+            guard isValidName(name), isValidValue(value) else { continue }
+            switch name.lowercasedASCII {
+            case "content-length", "transfer-encoding", "connection", "date", "keep-alive":
+                continue
+            case "content-encoding":
+                hasContentEncoding = true
+            default:
+                break
+            }
+            appendField(&fields, name, value)
+        }
+        var body = response.body
+        let bodyAllowed = response.status >= 200 && response.status != 204 && response.status != 304
+        if bodyAllowed && !hasContentEncoding && gzipMinimumBytes >= 0 && body.count >= gzipMinimumBytes {
+            appendField(&fields, "Vary", "Accept-Encoding")
+            if AcceptEncoding.allowsGzip(acceptEncoding), let compressed = Gzip.compress(body), compressed.count < body.count {
+                appendField(&fields, "Content-Encoding", "gzip")
+                body = compressed
+            }
+        }
+        if !bodyAllowed { body = [] }
+        return PreparedResponse(
+            status: response.status, fields: fields, body: body,
+            sendBody: bodyAllowed && method != "HEAD", close: false
+        )
+    }
+
+    static func appendField(_ fields: inout [UInt8], _ name: String, _ value: String) {
+        fields.append(contentsOf: name.utf8)
+        fields.append(.colon)
+        fields.append(.space)
+        fields.append(contentsOf: value.utf8)
+        fields.append(.cr)
+        fields.append(.lf)
+    }
+
+    private static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy(ByteClass.isToken)
+    }
+
+    private static func isValidValue(_ value: String) -> Bool {
+        value.utf8.allSatisfy { ByteClass.fieldValue[Int($0)] }
+    }
+}
