@@ -41,9 +41,15 @@ public struct Poller {
     public var count: Int { items.count }
 
     /// Waits up to `timeoutMilliseconds` (-1: forever, 0: just look) for any registered item to be
-    /// ready. Returns the number of ready items; an interrupted wait returns 0.
+    /// ready. Returns the number of ready items; an interrupted wait returns 0. Throws `ENOTSOCK`
+    /// when a registered socket has been closed.
     @discardableResult
     public mutating func poll(timeoutMilliseconds: Int) throws(ZMQError) -> Int {
+        // A socket closed since (or before) add() left a stale or nil handle in its item: libzmq
+        // would read a dead socket, or skip the nil item and wait out the whole timeout.
+        if sockets.contains(where: { $0?.isClosed == true }) {
+            throw ZMQError(function: "zmq_poll", errno: ENOTSOCK)
+        }
         for index in items.indices { items[index].revents = 0 }
         let rc = items.withUnsafeMutableBufferPointer { zmq_poll($0.baseAddress, Int32($0.count), timeoutMilliseconds) }
         if rc == -1 {
