@@ -80,11 +80,13 @@ public final class SocketMonitor: @unchecked Sendable {
             _ = zmq_socket_monitor(handle, nil, 0)
         }
         var events = drain()
-        // MONITOR_STOPPED is sent synchronously by the stop call above, so it is queued by now
-        // unless the socket was already closed (it was sent then, and drained here too).
-        if !events.contains(where: { $0.kind == .monitorStopped }), monitored?.rawHandle != nil,
-           let last = try? receive(timeoutMilliseconds: 100) {
-            events.append(last)
+        // MONITOR_STOPPED is sent synchronously by the stop call above, so it is queued by now;
+        // but if the socket was closed first, libzmq's reaper thread sends it a moment later.
+        let deadline = ContinuousClock.now + .milliseconds(100)
+        while !events.contains(where: { $0.kind == .monitorStopped }) {
+            let left = Int((deadline - .now) / .milliseconds(1))
+            guard left > 0, let next = try? receive(timeoutMilliseconds: left) else { break }
+            events.append(next)
         }
         pairSocket.close()
         return events
