@@ -1,0 +1,146 @@
+import Foundation
+import Glibc
+import Synchronization
+import Testing
+@testable import HTTPServer
+
+@Suite struct ServerConcurrencyTests {
+    @Test func scrapeAnswersInTimeWhileTwoHundredConnectionsIdle() throws {
+        let (server, port) = try startServer()
+        defer { server.stop() }
+        var idle: [TestClient] = []
+        for index in 0..<200 {
+            let client = try TestClient(port: port)
+            // Half say nothing, half stall in the middle of their headers (slowloris).
+            if index % 2 == 1 { try client.send("GET /hello HTTP/1.1\r\nHost: t\r\nX-Partial: ") }
+            idle.append(client)
+        }
+        #expect(waitUntil { server.statistics.openConnections == 200 })
+        let scraper = try TestClient(port: port, timeout: 5)
+        let started = Date()
+        try scraper.send("GET /big?300000 HTTP/1.1\r\nHost: t\r\n\r\n")
+        let response = try scraper.readResponse()
+        #expect(response.body.count == 300_000)
+        // Generous bound for a noisy 2-core machine; without the event loop this would hang for the 10 s header timeout.
+        #expect(Date().timeIntervalSince(started) < 2)
+        withExtendedLifetime(idle) {}
+    }
+
+    @Test func slowReaderOfALargeBodyDoesNotStallOthersAndGetsEveryByte() throws {
+        let size = 10 << 20
+        let (server, port) = try startServer()
+        defer { server.stop() }
+        let slow = try TestClient(port: port, timeout: 20, receiveBuffer: 4096)
+        try slow.send("GET /big?\(size) HTTP/1.1\r\nHost: t\r\n\r\n")
+        var received = try slow.receive(max: 1)
+
+        // While the slow client reads one byte per millisecond, others are served promptly.
+        let fast = try TestClient(port: port, timeout: 5)
+        var slowest = 0.0
+        for _ in 0..<100 {
+            received += try slow.receive(max: 1)
+            usleep(1000)
+            let started = Date()
+            try fast.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(try fast.readResponse().status == 200)
+            slowest = max(slowest, Date().timeIntervalSince(started))
+        }
+        #expect(slowest < 1, "slowest fast request took \(slowest) s")
+
+        // Then the slow client drains the rest: nothing was truncated.
+        while true {
+            let chunk = try slow.receive(max: 1 << 20)
+            received += chunk
+            guard let end = received.firstRange(of: Array("\r\n\r\n".utf8)) else { continue }
+            if received.count - end.upperBound >= size { break }
+            #expect(!chunk.isEmpty, "connection closed early")
+            if chunk.isEmpty { return }
+        }
+        let end = try #require(received.firstRange(of: Array("\r\n\r\n".utf8)))
+        #expect(String(decoding: received[..<end.lowerBound], as: UTF8.self).contains("Content-Length: \(size)"))
+        #expect(Array(received[end.upperBound...]) == TestBodies.pattern(size))
+    }
+
+    @Test func clientsVanishingMidResponseAreCleanedUpQuietly() throws {
+        let capture = LogCapture()
+        let (server, port) = try startServer(capture: capture)
+        defer { server.stop() }
+        for _ in 0..<20 {
+            let client = try TestClient(port: port, receiveBuffer: 4096)
+            try client.send("GET /big?\(4 << 20) HTTP/1.1\r\nHost: t\r\n\r\n")
+            _ = try client.receive(max: 1000)
+            // Reset instead of FIN: the server's next write fails with ECONNRESET or EPIPE.
+            var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+            setsockopt(client.fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+            client.close()
+        }
+        #expect(waitUntil { server.statistics.openConnections == 0 })
+        let client = try TestClient(port: port)
+        try client.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(try client.readResponse().status == 200)
+        #expect(capture.count(atLeast: .warning) == 0, "\(capture.messages.filter { !$0.hasPrefix("debug") })")
+        #expect(capture.messages.contains { $0.hasPrefix("debug: client went away") })
+    }
+
+    @Test func gracefulStopFinishesInFlightResponses() throws {
+        let (server, port) = try startServer { server in
+            server.addRoute("/slow") { _ in
+                usleep(300_000)
+                return .text("finished")
+            }
+        }
+        let client = try TestClient(port: port)
+        try client.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(waitUntil { server.statistics.handlersInFlight == 1 })
+        let idle = try TestClient(port: port)
+        #expect(waitUntil { server.statistics.openConnections == 2 })
+        let stopper = Thread { server.stop(gracePeriod: .seconds(5)) }
+        stopper.start()
+        let response = try client.readResponse()
+        #expect(response.text == "finished")
+        #expect(response.headers["connection"] == "close")
+        #expect(idle.waitForClose())
+        #expect(waitUntil { stopper.isFinished })
+        #expect(throws: (any Error).self) { try TestClient(port: port) }
+    }
+
+    @Test func stopGivesUpOnAHungHandlerAfterTheGracePeriod() throws {
+        let release = Atomic<Bool>(false)
+        let (server, port) = try startServer { server in
+            server.addRoute("/hang") { _ in
+                _ = waitUntil(10) { release.load(ordering: .relaxed) }
+                return .text("late")
+            }
+        }
+        defer { release.store(true, ordering: .relaxed) }
+        let client = try TestClient(port: port)
+        try client.send("GET /hang HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(waitUntil { server.statistics.handlersInFlight == 1 })
+        let started = Date()
+        server.stop(gracePeriod: .milliseconds(200))
+        #expect(Date().timeIntervalSince(started) < 3)
+        #expect(client.waitForClose())
+    }
+
+    @Test func manyConcurrentClientsAllGetTheirAnswers() throws {
+        let (server, port) = try startServer()
+        defer { server.stop() }
+        let failures = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 16) { _ in
+            do {
+                let client = try TestClient(port: port)
+                for _ in 0..<50 {
+                    try client.send("GET /big?3000 HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\n\r\n")
+                    let response = try client.readResponse()
+                    if try response.status != 200 || gunzip(response.body) != TestBodies.pattern(3000) {
+                        failures.add(1, ordering: .relaxed)
+                    }
+                }
+            } catch {
+                failures.add(1, ordering: .relaxed)
+            }
+        }
+        #expect(failures.load(ordering: .relaxed) == 0)
+        #expect(server.statistics.requestsByStatus[200] == 800)
+    }
+}
