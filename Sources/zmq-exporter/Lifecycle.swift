@@ -16,9 +16,8 @@ enum Lifecycle {
             throw ExitCodeError.listen
         }
         for address in addresses {
-            print("listening on http://\(address)")
+            printLine("listening on http://\(address)")
         }
-        fflush(stdout)
         logger.info("zmq-exporter started", metadata: ["addresses": "\(addresses.joined(separator: ","))", "sockets": "\(service.agent.sockets.count)"])
         onStart()
         let done = DispatchSemaphore(value: 0)
@@ -45,4 +44,9 @@ enum Lifecycle {
     }
 
     enum ExitCodeError: Error { case listen }
+
+    /// Writes a line to standard output at once (scripts read the bound port from it).
+    static func printLine(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
 }
