@@ -79,7 +79,9 @@ public final class Agent: Sendable {
                     changed.append(socket)
                 }
             }
-            // Stop first so a restarted socket can bind its endpoints again.
+            // Stop first so a restarted socket can bind its endpoints again; ask all at once
+            // so the waits overlap.
+            for socket in toStop { socket.runner.stopFlag.store(true, ordering: .releasing) }
             for socket in toStop {
                 if !socket.runner.stop(timeout: .seconds(5)) {
                     logger.warning("socket did not stop in time", metadata: ["socket": "\(socket.config.name)"])

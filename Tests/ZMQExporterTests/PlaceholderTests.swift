@@ -1,3 +1,0 @@
-import Testing
-@testable import ZMQExporter
-@Test func placeholderAgent() { #expect(Bool(true)) }
