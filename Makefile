@@ -3,7 +3,7 @@ SWIFT      ?= swift
 SWIFTFLAGS ?=
 PYTEST     ?= python3 -m pytest
 
-.PHONY: all build release deps deps-bench test test-swift test-system demo bench fuzz fuzz-http clean fuzz-decoders
+.PHONY: all build release deps deps-bench test test-swift test-system demo bench bench-smoke fuzz fuzz-http clean fuzz-decoders
 
 all: build
 
@@ -35,6 +35,29 @@ test-swift:
 test-system:
 	$(SWIFT) build --product zmq-exporter $(SWIFTFLAGS)
 	ZMQ_EXPORTER_BIN=$(CURDIR)/.build/debug/zmq-exporter $(PYTEST) -q -p no:cacheprovider Tests/system
+
+# Issue 7: every benchmark against its baseline in the same run; prints the table (< 15 min).
+# The agent is built in release mode; if it does not build, its rows say "agent: not available".
+bench: deps-bench
+	-$(SWIFT) build -c release --product zmq-exporter $(SWIFTFLAGS)
+	python3 Benchmarks/bench.py --agent "$${ZMQ_EXPORTER_BIN:-$(CURDIR)/.build/release/zmq-exporter}" $(BENCH_ARGS)
+
+# Each benchmark program once with tiny sizes (run by `make test`); fails if the agent
+# ($$ZMQ_EXPORTER_BIN, default the debug build) is missing or loses a message. Asserts no timing.
+bench-smoke: deps-bench
+	python3 Benchmarks/bench.py --smoke --agent "$${ZMQ_EXPORTER_BIN:-$(CURDIR)/.build/debug/zmq-exporter}" \
+		$(if $(BENCH_JSON),--json "$(BENCH_JSON)")
+
+# libFuzzer over the HTTP request parser: its sources compiled alone with the fuzz entry point.
+# New inputs go to fuzz-out/; the seed corpus in Fuzz/HTTPParser/corpus is only read.
+FUZZ_SECONDS ?= 60
+FUZZ_HTTP_DIR := fuzz-out/http-parser
+fuzz-http:
+	mkdir -p $(FUZZ_HTTP_DIR)/corpus
+	swiftc -sanitize=fuzzer,address -parse-as-library -swift-version 6 -O -g \
+		$(wildcard Sources/HTTPServer/Parser/*.swift) Fuzz/HTTPParser/main.swift -o $(FUZZ_HTTP_DIR)/fuzz-http-parser
+	$(FUZZ_HTTP_DIR)/fuzz-http-parser -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -max_len=4096 \
+		-artifact_prefix=$(FUZZ_HTTP_DIR)/ $(FUZZ_HTTP_DIR)/corpus Fuzz/HTTPParser/corpus
 
 clean:
 	rm -rf .build

@@ -1,0 +1,115 @@
+"""Benchmark 4: scrape. The agent with 500 idle PULL taps (about 10,000 series) against the seed's
+stack, Python prometheus_client serving the same families and label sets (Benchmarks/py_exporter.py).
+`wrk -t2 -c16 --latency` on /metrics of both, plain and with Accept-Encoding: gzip. The agent's own
+render time is read from zmq_exporter_scrape_render_seconds (a gauge, or a histogram whose mean over
+the wrk run is taken)."""
+import sys
+
+from . import wrk
+from .agent import LISTENING, Agent, AgentUnavailable, http_get, scrape
+from .procs import BENCH_DIR, BenchError, Proc
+from .table import Row
+
+RENDER = "zmq_exporter_scrape_render_seconds"
+
+
+def many_taps_config(count, kind="PULL"):
+    lines = ["sockets:"]
+    for i in range(count):
+        lines += [f"  - name: tap{i:04d}", "    role: tap", f"    type: {kind}",
+                  '    bind: ["tcp://127.0.0.1:*"]']
+    return "\n".join(lines) + "\n"
+
+
+def start_py_exporter(sockets):
+    proc = Proc([sys.executable, BENCH_DIR / "py_exporter.py", "--sockets", sockets], "py-exporter")
+    try:
+        line = proc.wait_line(lambda l: LISTENING.match(l) is not None, 60)
+    except BenchError:
+        proc.stop()
+        raise
+    return proc, int(LISTENING.match(line).group(1))
+
+
+def render_reading(metrics):
+    """(sum, count) of the render histogram, or (gauge value, None); None when it is not exported."""
+    gauge = metrics.value(RENDER)
+    if gauge is not None:
+        return gauge, None
+    total, count = metrics.value(RENDER + "_sum"), metrics.value(RENDER + "_count")
+    if total is None or count is None:
+        return None
+    return total, count
+
+
+def _gzip_served(port):
+    status, body, headers = http_get(f"http://127.0.0.1:{port}/metrics", 10, {"Accept-Encoding": "gzip"})
+    return status == 200 and headers.get("Content-Encoding", "").lower() == "gzip" and body[:2] == b"\x1f\x8b"
+
+
+def run(ctx):
+    s = ctx.size
+    sockets, duration = s["scrape_sockets"], s["wrk_duration"]
+    rows = {}
+    for gz in (False, True):
+        enc = "gzip" if gz else "plain"
+        py_rps = Row("4", f"Python prometheus_client, {sockets} sockets, {enc}", "req/s", short="Python")
+        ag_rps = Row("4", f"agent, {sockets} taps, {enc}", "req/s", baseline=py_rps, target=("ratio>=", 10))
+        py_p99 = Row("4", f"Python p99 latency, {enc}", "ms", higher_is_better=False, short="Python")
+        ag_p99 = Row("4", f"agent p99 latency, {enc}", "ms", baseline=py_p99, higher_is_better=False)
+        rows[gz] = (py_rps, ag_rps, py_p99, ag_p99)
+    render = Row("4", f"agent server-side render of {sockets} taps", "ms", target=("value<=", 2.0),
+                 higher_is_better=False)
+    ordered = [r for gz in (False, True) for r in rows[gz]] + [render]
+
+    py_proc, py_port = start_py_exporter(sockets)
+    agent = None
+    try:
+        py_series = scrape(py_port).series_count()
+        for gz in (False, True):
+            rows[gz][0].note(f"{py_series} series served")
+        try:
+            agent = Agent(ctx.agent_bin, many_taps_config(sockets), "scrape", ready_timeout=60)
+            ag_series = agent.metrics().series_count()
+            rows[False][1].note(f"{ag_series} series served")
+            ctx.check(_gzip_served(agent.port), "scrape: the agent answers gzip when asked")
+        except AgentUnavailable as error:
+            for r in (rows[False][1], rows[False][3], rows[True][1], rows[True][3], render):
+                r.unavailable = f"agent: not available ({error})"
+        except BenchError as error:
+            ctx.problem(f"4: the agent did not start: {error}")
+            for r in (rows[False][1], rows[False][3], rows[True][1], rows[True][3], render):
+                r.unavailable = f"agent failed to start ({error})"
+        ctx.check(_gzip_served(py_port), "scrape: prometheus_client answers gzip when asked")
+
+        for run_index in range(ctx.runs):
+            ctx.log(f"benchmark 4: run {run_index + 1}/{ctx.runs}")
+            for gz in (False, True):
+                py_rps, ag_rps, py_p99, ag_p99 = rows[gz]
+                got = {}
+                ctx.measure(py_rps, lambda: got.setdefault("py", wrk.run(
+                    f"http://127.0.0.1:{py_port}/metrics", duration, gz))["rps"])
+                py_p99.add(got["py"]["p99_ms"] if "py" in got else None)
+                if agent is None:
+                    continue
+                before = render_reading(agent.metrics())
+                ctx.measure(ag_rps, lambda: got.setdefault("agent", wrk.run(
+                    f"http://127.0.0.1:{agent.port}/metrics", duration, gz))["rps"])
+                ag_p99.add(got["agent"]["p99_ms"] if "agent" in got else None)
+                ctx.measure(render, lambda: _render_ms(agent, before))
+    finally:
+        py_proc.stop()
+        if agent is not None:
+            agent.stop()
+    return ordered
+
+
+def _render_ms(agent, before):
+    after = render_reading(agent.metrics())
+    if after is None:
+        raise BenchError(f"the agent does not export {RENDER}")
+    if after[1] is None:
+        return after[0] * 1000
+    if before is None or after[1] <= before[1]:
+        raise BenchError(f"{RENDER}_count did not grow during the wrk run")
+    return (after[0] - before[0]) / (after[1] - before[1]) * 1000

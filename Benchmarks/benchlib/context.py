@@ -1,0 +1,72 @@
+"""What every benchmark is given: the agent binary, the sizes for this mode (full or smoke), the
+number of repetitions, and one place to record a measurement or the reason it failed."""
+import sys
+import time
+
+from .agent import AgentUnavailable
+from .procs import BenchError
+
+# Full sizes follow issue 7; smoke sizes only prove that every program runs and reports.
+FULL = {
+    "runs": 5,
+    "pushpull_n": 2_000_000, "pushpull_kib_n": 2_000_000,
+    "reqrep_n": 100_000, "reqrep_clients": 16, "reqrep_workers": 4,
+    "tap_seconds": 2.0,
+    "monitor_n": 2_000_000, "churn_n": 10_000,
+    "scrape_sockets": 500, "wrk_duration": "10s",
+    "idle_sockets": 1000,
+}
+SMOKE = {
+    "runs": 1,
+    "pushpull_n": 20_000, "pushpull_kib_n": 5_000,
+    "reqrep_n": 2_000, "reqrep_clients": 4, "reqrep_workers": 2,
+    "tap_seconds": 0.3,
+    "monitor_n": 20_000, "churn_n": 200,
+    "scrape_sockets": 500, "wrk_duration": "1s",
+    "idle_sockets": 1000,
+}
+
+
+class Context:
+    def __init__(self, agent_bin, smoke, runs=None):
+        self.agent_bin = agent_bin
+        self.smoke = smoke
+        self.size = dict(SMOKE if smoke else FULL)
+        if runs is not None:
+            self.size["runs"] = runs
+        self.runs = self.size["runs"]
+        self.problems = []
+        self.checks = []
+
+    def log(self, text):
+        print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+    def problem(self, text):
+        """A failed measurement or a broken check: `make bench-smoke` fails on any."""
+        self.problems.append(text)
+        self.log(f"PROBLEM: {text}")
+
+    def check(self, ok, text):
+        """Records a correctness check (counts, not timings); a failed one is a problem."""
+        self.checks.append((bool(ok), text))
+        if not ok:
+            self.problem(f"check failed: {text}")
+
+    def measure(self, row, fn):
+        """Runs fn() (which returns the value of one run) and adds the value to row; an error adds
+        None and a note; a missing agent marks the row unavailable and skips its later runs."""
+        if row.unavailable:
+            return None
+        try:
+            value = fn()
+        except AgentUnavailable as error:
+            row.unavailable = f"agent: not available ({error})"
+            self.log(f"{row.bench} {row.name}: agent: not available")
+            return None
+        except BenchError as error:
+            row.add(None)
+            row.note(f"error: {error}")
+            self.problem(f"{row.bench} {row.name}: {error}")
+            return None
+        row.add(value)
+        return value

@@ -1,0 +1,37 @@
+"""`make bench-smoke` builds and runs every benchmark program once with tiny sizes, so the benchmarks
+cannot rot. It asserts that each program ran and reported its figures and that the agent lost
+nothing it proxied; it asserts no timing (machines are shared and noisy)."""
+import json
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_bench_smoke_runs_every_benchmark_and_the_agent_loses_nothing():
+    agent = os.environ.get("ZMQ_EXPORTER_BIN", "")
+    if os.environ.get("BENCH_SMOKE_ALLOW_NO_AGENT") != "1":
+        assert agent and os.path.isfile(agent), f"ZMQ_EXPORTER_BIN={agent!r} is not an agent binary"
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "smoke.json"
+        done = subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), "bench-smoke",
+                               f"BENCH_JSON={report}"], capture_output=True, text=True, timeout=240)
+        assert done.returncode == 0, f"bench-smoke failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+        result = json.loads(report.read_text())
+    assert result["problems"] == []
+    rows = {(r["bench"], r["name"]): r for r in result["rows"]}
+    assert {b for b, _ in rows} == {"1", "2", "3", "4", "5"}
+    for (bench, name), row in rows.items():
+        if row["unavailable"]:
+            # Only the demo config may be absent; a missing agent is allowed only by the opt-out.
+            assert (row["unavailable"].startswith("skipped") or
+                    (not result["agent_present"] and os.environ.get("BENCH_SMOKE_ALLOW_NO_AGENT") == "1")), \
+                f"{bench} {name}: {row['unavailable']}"
+            continue
+        assert row["values"] and all(v is not None and v > 0 for v in row["values"]), f"{bench} {name}: {row}"
+    if result["agent_present"]:
+        passed = [text for ok, text in result["checks"] if ok]
+        for tag in ("proxy-64", "proxy-1024", "proxy-rr", "tap-json", "monitor-pull", "churn"):
+            assert any(text.startswith(tag + ":") for text in passed), f"no passed check for {tag}: {passed}"
