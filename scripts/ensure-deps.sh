@@ -39,6 +39,7 @@ if [ "$want" = test ] || [ "$want" = bench ]; then
   python3 -c 'import zmq' 2>/dev/null || py_missing+=(pyzmq)
   python3 -c 'import prometheus_client' 2>/dev/null || py_missing+=(prometheus_client)
   python3 -c 'import pytest' 2>/dev/null || py_missing+=(pytest)
+  python3 -c 'import yaml' 2>/dev/null || py_missing+=(pyyaml)
   if [ ${#py_missing[@]} -gt 0 ]; then
     echo "ensure-deps: pip installing ${py_missing[*]}"
     python3 -m pip install -q --disable-pip-version-check "${py_missing[@]}"
