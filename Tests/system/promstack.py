@@ -70,6 +70,7 @@ CONTRACT_METRICS = {
     "zmq_exporter_config_last_reload_success_timestamp_seconds": "gauge",
     "zmq_exporter_http_requests_total": "counter",
     "zmq_exporter_http_requests_in_flight": "gauge",
+    "zmq_exporter_scrape_render_seconds": "gauge",
     "process_cpu_seconds_total": "counter",
     "process_resident_memory_bytes": "gauge",
     "process_virtual_memory_bytes": "gauge",
