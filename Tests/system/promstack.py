@@ -311,6 +311,13 @@ class Prometheus:
         return self.wait_for(evaluated, deadline, what="every rule to be evaluated once")
 
 
+def alert_expressions(path: Path = ALERTS_DIR / "zeromq.rules.yml") -> dict[str, str]:
+    """{alert name: PromQL expression} from the shipped rules, to evaluate an alert's condition
+    directly (without waiting out its `for:`), e.g. `prom.query(alert_expressions()["ZeroMQProbeFailing"])`."""
+    groups = yaml.safe_load(Path(path).read_text())["groups"]
+    return {rule["alert"]: rule["expr"] for group in groups for rule in group["rules"] if "alert" in rule}
+
+
 # Dashboard queries
 
 GRAFANA_VARIABLE = re.compile(r"\$\{(\w+)(?::\w+)?\}|\[\[(\w+)\]\]|\$(\w+)")

@@ -184,6 +184,9 @@ def test_promstack_scrapes_itself_and_loads_every_rule(prometheus):
     assert failing == []
     # No exporter metrics here: nothing may fire (or even be pending) on an empty system.
     assert prometheus.alerts() == []
+    expressions = promstack.alert_expressions()
+    assert set(expressions) == {a["alert"] for a in alerts()}
+    assert prometheus.query(expressions["ZeroMQProbeFailing"]) == []
 
 
 def test_promstack_reports_query_errors(prometheus):
