@@ -3,7 +3,7 @@ SWIFT      ?= swift
 SWIFTFLAGS ?=
 PYTEST     ?= python3 -m pytest
 
-.PHONY: all build release deps deps-bench test test-swift test-system demo bench bench-smoke fuzz fuzz-http clean fuzz-decoders
+.PHONY: all build release deps deps-bench test test-swift test-system demo bench bench-smoke fuzz fuzz-http clean fuzz-decoders test-sanitizers
 
 all: build
 
@@ -59,20 +59,16 @@ fuzz-http:
 	$(FUZZ_HTTP_DIR)/fuzz-http-parser -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -max_len=4096 \
 		-artifact_prefix=$(FUZZ_HTTP_DIR)/ $(FUZZ_HTTP_DIR)/corpus Fuzz/HTTPParser/corpus
 
-# libFuzzer over the HTTP request parser: its sources compiled alone with the fuzz entry point.
-# New inputs go to fuzz-out/; the seed corpus in Fuzz/HTTPParser/corpus is only read.
-FUZZ_SECONDS ?= 60
-FUZZ_HTTP_DIR := fuzz-out/http-parser
-fuzz-http:
-	mkdir -p $(FUZZ_HTTP_DIR)/corpus
-	swiftc -sanitize=fuzzer,address -parse-as-library -swift-version 6 -O -g \
-		$(wildcard Sources/HTTPServer/Parser/*.swift) Fuzz/HTTPParser/main.swift -o $(FUZZ_HTTP_DIR)/fuzz-http-parser
-	$(FUZZ_HTTP_DIR)/fuzz-http-parser -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -max_len=4096 \
-		-artifact_prefix=$(FUZZ_HTTP_DIR)/ $(FUZZ_HTTP_DIR)/corpus Fuzz/HTTPParser/corpus
-
 clean:
 	rm -rf .build
 
 # libFuzzer targets for the tap JSON scanner and the monitor-event decoder (FUZZ_SECONDS each).
 fuzz-decoders:
 	Fuzz/run.sh TapJSON MonitorEvent
+
+# The whole Swift test suite under ThreadSanitizer, then AddressSanitizer, each in its own build folder.
+test-sanitizers: deps
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan $(SWIFTFLAGS)
+	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan $(SWIFTFLAGS)
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan $(SWIFTFLAGS)
+	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan $(SWIFTFLAGS)
