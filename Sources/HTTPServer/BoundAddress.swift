@@ -27,16 +27,21 @@ public struct BoundAddress: Sendable, Hashable, CustomStringConvertible {
             }
             var copy = address
             guard inet_ntop(AF_INET, &copy, &text, socklen_t(text.count)) != nil else { return nil }
-            self.init(host: String(cString: text), port: Int(UInt16(bigEndian: port)), isIPv6: false)
+            self.init(host: Self.string(text), port: Int(UInt16(bigEndian: port)), isIPv6: false)
         case AF_INET6:
             let (address, port) = withUnsafePointer(to: &storage) {
                 $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { ($0.pointee.sin6_addr, $0.pointee.sin6_port) }
             }
             var copy = address
             guard inet_ntop(AF_INET6, &copy, &text, socklen_t(text.count)) != nil else { return nil }
-            self.init(host: String(cString: text), port: Int(UInt16(bigEndian: port)), isIPv6: true)
+            self.init(host: Self.string(text), port: Int(UInt16(bigEndian: port)), isIPv6: true)
         default:
             return nil
         }
+    }
+
+    private static func string(_ text: [CChar]) -> String {
+        let bytes = text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

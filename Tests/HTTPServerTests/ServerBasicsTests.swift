@@ -1,5 +1,6 @@
 import CZlib
 import Foundation
+import Glibc
 import Testing
 @testable import HTTPServer
 
@@ -170,6 +171,26 @@ import Testing
             try client.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
             #expect(try client.readResponse().status == 200)
         }
+    }
+
+    @Test func clientThatHalfClosesAfterItsRequestStillGetsTheResponse() throws {
+        let (server, port) = try startServer()
+        defer { server.stop() }
+        let client = try TestClient(port: port)
+        try client.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+        shutdown(client.fd, Int32(SHUT_WR))
+        #expect(try client.readResponse().text == "hello\n")
+        #expect(client.waitForClose())
+        #expect(waitUntil { server.statistics.openConnections == 0 })
+    }
+
+    @Test func hostNamesResolve() throws {
+        let (server, _) = try startServer(addresses: ["localhost:0"])
+        defer { server.stop() }
+        let address = try #require(server.boundAddresses.first)
+        let client = try TestClient(port: address.port, host: address.host)
+        try client.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(try client.readResponse().status == 200)
     }
 
     @Test func bindFailureSaysWhichAddressAndWhy() throws {

@@ -18,6 +18,8 @@ final class Connection {
     var state: State = .reading
     /// Edge-triggered epoll: set by an event, cleared when a read finds the socket empty.
     var readable = false
+    /// The peer shut down its side (EPOLLRDHUP): keep reading until the end-of-file shows up.
+    var peerHalfClosed = false
     var writable = true
     var output = OutputBuffer()
     /// Counted against ``Limits/maxConnections``; false once lingering or when rejected.

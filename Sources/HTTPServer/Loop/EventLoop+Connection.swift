@@ -63,8 +63,9 @@ extension EventLoop {
                 close(connection)
                 return false
             case .done(let count):
-                // A short read drained the socket; the next arrival raises a new edge.
-                if count < readBuffer.count { connection.readable = false }
+                // A short read drained the socket; the next arrival raises a new edge. A pending
+                // end-of-file raises none, so keep reading to see it.
+                if count < readBuffer.count && !connection.peerHalfClosed { connection.readable = false }
                 connection.parser.append(UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]))
                 connection.notePhase(now: now)
                 return true
@@ -165,6 +166,7 @@ extension EventLoop {
                     close(connection)
                     return
                 case .done(let count):
+                    if count < readBuffer.count && !connection.peerHalfClosed { connection.readable = false }
                     connection.lingerDiscarded += count
                     if connection.lingerDiscarded > Self.maxLingerDiscard {
                         close(connection)

@@ -149,6 +149,7 @@ final class EventLoop: @unchecked Sendable {
             if events & (Epoll.readable | Epoll.peerClosed | Epoll.hangUp | Epoll.error) != 0 {
                 connection.readable = true
             }
+            if events & Epoll.peerClosed != 0 { connection.peerHalfClosed = true }
             if events & (Epoll.writable | Epoll.hangUp | Epoll.error) != 0 {
                 connection.writable = true
             }
