@@ -1,5 +1,4 @@
 import Logging
-import Synchronization
 
 /// A small HTTP/1.1 server: one epoll loop thread for all sockets, handlers on worker threads.
 ///
@@ -14,9 +13,9 @@ public final class HTTPServer: Sendable {
 
     public let configuration: Configuration
     private let logger: Logger
-    private let state = Mutex<State>(.configuring)
-    private let router = Mutex(Router())
-    private let bound = Mutex<[BoundAddress]>([])
+    private let state = Locked<State>(.configuring)
+    private let router = Locked(Router())
+    private let bound = Locked<[BoundAddress]>([])
     private let recorder = StatisticsRecorder()
 
     public init(configuration: Configuration, logger: Logger) {

@@ -12,7 +12,7 @@ public struct Statistics: Sendable, Equatable {
 
 /// The thread-safe counters behind ``Statistics``.
 final class StatisticsRecorder: Sendable {
-    private let counts = Mutex<[Int: Int]>([:])
+    private let counts = Locked<[Int: Int]>([:])
     let handlersInFlight = Atomic<Int>(0)
     let openConnections = Atomic<Int>(0)
 

@@ -22,8 +22,8 @@ final class EventLoop: @unchecked Sendable {
     let epoll: Epoll
     let wakeup: Wakeup
     let pool: WorkerPool
-    private let completions = Mutex<[Completion]>([])
-    private let stopRequest = Mutex<Duration?>(nil)
+    private let completions = Locked<[Completion]>([])
+    private let stopRequest = Locked<Duration?>(nil)
 
     var listeners: [UInt64: Socket] = [:]
     var pausedListeners: [UInt64: Socket] = [:]

@@ -1,19 +1,18 @@
 import CLinuxIO
 import Glibc
-import Synchronization
 
 /// An eventfd any thread may signal to wake the loop's `epoll_wait`.
 ///
 /// Signal and close take the same lock, so a worker finishing late can never write into a
 /// descriptor number that has been closed and reused for something else.
 final class Wakeup: Sendable {
-    private let descriptor: Mutex<Int32>
+    private let descriptor: Locked<Int32>
     /// The descriptor to register with epoll; valid until ``close()``.
     let fd: Int32
 
     init() throws(SystemError) {
         fd = try systemCallValue("eventfd") { eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)) }
-        descriptor = Mutex(fd)
+        descriptor = Locked(fd)
     }
 
     deinit {

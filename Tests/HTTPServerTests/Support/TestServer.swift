@@ -1,11 +1,10 @@
 import Foundation
-import HTTPServer
+@testable import HTTPServer
 import Logging
-import Synchronization
 
 /// Collects log records so tests can assert on levels.
 final class LogCapture: Sendable {
-    let records = Mutex<[(Logger.Level, String)]>([])
+    let records = Locked<[(Logger.Level, String)]>([])
 
     var logger: Logger {
         var logger = Logger(label: "http-test") { _ in CapturingHandler(capture: self) }
