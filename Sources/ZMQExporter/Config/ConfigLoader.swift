@@ -76,6 +76,8 @@ struct NodeReader {
                 fail(keyNode, "\(what) has the key '\(key)' twice")
             } else if !allowed.contains(key) {
                 fail(keyNode, "unknown key '\(key)' in \(what) (known: \(allowed.sorted().joined(separator: ", ")))")
+                // Reported once here; kept out of the result so no later check reports it again.
+                continue
             }
             result[key] = value
         }
