@@ -117,4 +117,12 @@ import Testing
         let result = parse(chunked([4, 7]), limits: Limits(maxBodyBytes: 10))
         #expect(result.error == .bodyTooLarge)
     }
+
+    @Test func emptyLinesBeforeARequestShareTheRequestLineBudget() {
+        let limits = Limits(maxRequestLineBytes: 64)
+        let atLimit = String(repeating: "\r\n", count: 32) + "GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+        #expect(parse(atLimit, limits: limits).requests.count == 1)
+        let over = String(repeating: "\r\n", count: 32) + "\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"
+        #expect(parse(over, limits: limits).error?.status == 400)
+    }
 }

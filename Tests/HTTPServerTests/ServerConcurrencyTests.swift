@@ -143,4 +143,31 @@ import Testing
         #expect(failures.load(ordering: .relaxed) == 0)
         #expect(server.statistics.requestsByStatus[200] == 800)
     }
+
+    @Test func aClientStreamingALargeBodyDoesNotStarveOthers() throws {
+        let (server, port) = try startServer(limits: Limits(maxBodyBytes: 8 << 20))
+        defer { server.stop() }
+        let body = [UInt8](repeating: UInt8(ascii: "s"), count: 8 << 20)
+        let streamer = try TestClient(port: port, timeout: 20)
+        let sent = Locked(false)
+        let fd = streamer.fd
+        let request = Array("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body
+        let thread = Thread {
+            var offset = 0
+            while offset < request.count {
+                let count = request[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                if count <= 0 { break }
+                offset += count
+            }
+            sent.withLock { $0 = offset == request.count }
+        }
+        thread.start()
+        let other = try TestClient(port: port, timeout: 5)
+        for _ in 0..<20 {
+            try other.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(try other.readResponse().status == 200)
+        }
+        #expect(try streamer.readResponse().body.count == body.count)
+        #expect(waitUntil { sent.withLock { $0 } })
+    }
 }

@@ -22,6 +22,8 @@ final class Connection {
     var peerHalfClosed = false
     var writable = true
     var output = OutputBuffer()
+    /// Waiting in the loop's ready list after using up its read budget.
+    var queued = false
     /// Counted against ``Limits/maxConnections``; false once lingering or when rejected.
     var isActive = true
     var closeAfterWrite = false

@@ -4,6 +4,7 @@ import Logging
 extension EventLoop {
     /// Moves a connection forward as far as it can go without blocking.
     func drive(_ connection: Connection) {
+        var reads = 0
         while true {
             switch connection.state {
             case .handling:
@@ -26,7 +27,16 @@ extension EventLoop {
                         connection.lastWriteProgress = now
                         continue
                     }
-                    guard connection.readable, read(connection) else { return }
+                    guard connection.readable else { return }
+                    if reads == Self.readBudget {
+                        if !connection.queued {
+                            connection.queued = true
+                            ready.append(connection)
+                        }
+                        return
+                    }
+                    reads += 1
+                    guard read(connection) else { return }
                 }
             case .writing:
                 guard connection.writable else { return }

@@ -29,6 +29,10 @@ final class EventLoop: @unchecked Sendable {
     var pausedListeners: [UInt64: Socket] = [:]
     var acceptResumeAt: UInt64?
     var connections: [UInt64: Connection] = [:]
+    /// Connections that still have input but used up their read budget; driven again next turn.
+    var ready: [Connection] = []
+    /// Reads one connection may do per turn, so a client streaming fast cannot starve the others.
+    static let readBudget = 16
     var activeCount = 0
     var lingeringCount = 0
     var nextConnectionID: UInt64 = 1 << 32
@@ -116,6 +120,7 @@ final class EventLoop: @unchecked Sendable {
                 break
             }
             now = monotonicNanoseconds()
+            if !ready.isEmpty { driveReady() }
             if now >= nextSweep {
                 sweep()
                 nextSweep = now + sweepInterval
@@ -125,7 +130,17 @@ final class EventLoop: @unchecked Sendable {
         teardown()
     }
 
+    private func driveReady() {
+        let batch = ready
+        ready.removeAll(keepingCapacity: true)
+        for connection in batch where connection.queued {
+            connection.queued = false
+            if connections[connection.id] === connection { drive(connection) }
+        }
+    }
+
     private func waitTimeout() -> Int32 {
+        if !ready.isEmpty { return 0 }
         var deadline: UInt64?
         if !connections.isEmpty { deadline = nextSweep }
         if let resume = acceptResumeAt { deadline = min(deadline ?? resume, resume) }

@@ -176,12 +176,18 @@ public struct HTTPRequestParser: Sendable {
         while readIndex < buffer.count {
             if buffer[readIndex] == .lf {
                 readIndex += 1
+                partial.leadingEmptyBytes += 1
             } else if buffer[readIndex] == .cr && readIndex + 1 < buffer.count && buffer[readIndex + 1] == .lf {
                 readIndex += 2
+                partial.leadingEmptyBytes += 2
             } else if buffer[readIndex] == .cr && readIndex + 1 == buffer.count {
                 return .needMore
             } else {
                 break
+            }
+            // Empty lines are free to skip but not to send forever: they share the request line's budget.
+            if partial.leadingEmptyBytes > limits.maxRequestLineBytes {
+                return .fail(.badRequest("too many empty lines before the request line"))
             }
         }
         scanIndex = max(scanIndex, readIndex)

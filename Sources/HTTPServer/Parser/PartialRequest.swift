@@ -11,6 +11,8 @@ struct PartialRequest: Sendable {
     var headerBytes = 0
     /// Header and trailer lines counted against ``Limits/maxHeaderCount``.
     var fieldCount = 0
+    /// CRLFs skipped before the request line (RFC 9112 §2.2), bounded by the request line limit.
+    var leadingEmptyBytes = 0
 
     var contentLength: Int?
     var contentLengthTooLarge = false
