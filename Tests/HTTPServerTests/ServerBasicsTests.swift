@@ -184,6 +184,16 @@ import Testing
         #expect(waitUntil { server.statistics.openConnections == 0 })
     }
 
+    @Test func emptyHostListensOnEveryAddress() throws {
+        let (server, port) = try startServer(addresses: [":0"])
+        defer { server.stop() }
+        for host in ["127.0.0.1", "::1"] {
+            let client = try TestClient(port: port, host: host)
+            try client.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(try client.readResponse().status == 200, "via \(host)")
+        }
+    }
+
     @Test func hostNamesResolve() throws {
         let (server, _) = try startServer(addresses: ["localhost:0"])
         defer { server.stop() }

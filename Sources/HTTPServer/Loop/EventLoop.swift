@@ -68,6 +68,12 @@ final class EventLoop: @unchecked Sendable {
         }
         do {
             pool = try WorkerPool(maxThreads: maxConcurrentHandlers > 0 ? maxConcurrentHandlers : 64)
+        } catch {
+            wakeup.close()
+            epoll.close()
+            throw error
+        }
+        do {
             try epoll.add(wakeup.fd, events: Epoll.readable, id: Self.wakeupID)
             for (index, socket) in sockets.enumerated() {
                 let id = UInt64(index + 1)
@@ -75,6 +81,7 @@ final class EventLoop: @unchecked Sendable {
                 listeners[id] = socket
             }
         } catch {
+            pool.shutdown()
             wakeup.close()
             epoll.close()
             throw error
