@@ -1,0 +1,367 @@
+"""System tests of the agent: the real binary ($ZMQ_EXPORTER_BIN) on ephemeral ports, driven by
+pyzmq peers. The whole /metrics text must pass `promtool check metrics` without a warning and
+parse with prometheus_client; check-config, --version, health, readiness, SIGHUP and POST
+reloads, SIGTERM and a failed bind are checked as an operator would see them.
+
+Every process is stopped by its PID in a `finally`, every wait has a deadline."""
+
+import ctypes
+import os
+import re
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import zmq
+from prometheus_client.parser import text_string_to_metric_families
+
+FIXTURES = Path(__file__).parent / "fixtures"
+BIN = os.environ.get("ZMQ_EXPORTER_BIN", "")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def binary():
+    assert BIN and os.access(BIN, os.X_OK), "set ZMQ_EXPORTER_BIN to the built zmq-exporter binary"
+
+
+# --- processes -------------------------------------------------------------------------------
+
+def stop_process(proc: subprocess.Popen, timeout: float = 5.0) -> None:
+    """SIGTERM by PID, then SIGKILL if it has not exited within `timeout`."""
+    if proc.poll() is not None:
+        return
+    os.kill(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=timeout)
+
+
+def wait_until(what: str, condition, timeout: float = 10.0, interval: float = 0.02):
+    """Polls `condition` until it returns a true value, which is returned; fails after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+class Exporter:
+    def __init__(self, proc: subprocess.Popen, url: str, log: Path):
+        self.proc = proc
+        self.url = url
+        self.log = log
+
+    def request(self, path: str, method: str = "GET") -> tuple[int, str]:
+        req = urllib.request.Request(self.url + path, method=method, data=b"" if method != "GET" else None)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def metrics(self) -> str:
+        status, body = self.request("/metrics")
+        assert status == 200, body
+        return body
+
+    def samples(self, text: str | None = None) -> list:
+        families = text_string_to_metric_families(text if text is not None else self.metrics())
+        return [sample for family in families for sample in family.samples]
+
+    def value(self, name: str, labels: dict | None = None, text: str | None = None):
+        labels = labels or {}
+        for sample in self.samples(text):
+            if sample.name == name and sample.labels == labels:
+                return sample.value
+        return None
+
+    def wait_value(self, name: str, labels: dict, expected: float, timeout: float = 10.0):
+        last = {}
+
+        def reached():
+            last["value"] = self.value(name, labels)
+            return last["value"] == expected
+
+        deadline = time.monotonic() + timeout
+        while not reached():
+            if time.monotonic() > deadline:
+                pytest.fail(f"{name}{labels} is {last['value']}, wanted {expected}")
+            time.sleep(0.02)
+
+    def bound_endpoint(self, socket_label: str) -> str:
+        """The endpoint libzmq resolved for a `bind` (port * filled in), from zmq_socket_endpoint_info."""
+        def find():
+            for sample in self.samples():
+                if (sample.name == "zmq_socket_endpoint_info" and sample.labels.get("socket") == socket_label
+                        and sample.labels.get("mode") == "bind"):
+                    return sample.labels["endpoint"]
+            return None
+        return wait_until(f"a bound endpoint of {socket_label}", find)
+
+
+@contextmanager
+def exporter(config: Path, workdir: Path):
+    out, err = workdir / "exporter.out", workdir / "exporter.err"
+    with open(out, "w") as stdout, open(err, "w") as stderr:
+        proc = subprocess.Popen(
+            [BIN, "--config.file", str(config), "--web.listen-address", "127.0.0.1:0"],
+            stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL)
+    try:
+        def listening():
+            assert proc.poll() is None, f"exited {proc.returncode}: {err.read_text()}"
+            match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", out.read_text())
+            return match and match.group(1)
+        url = wait_until("the 'listening on' line", listening)
+        yield Exporter(proc, url, err)
+    finally:
+        stop_process(proc)
+
+
+def render(fixture: str, workdir: Path, **values) -> Path:
+    text = (FIXTURES / fixture).read_text()
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    path = workdir / "zmq-exporter.yml"
+    path.write_text(text)
+    return path
+
+
+# --- peers -----------------------------------------------------------------------------------
+
+@contextmanager
+def zmq_context():
+    ctx = zmq.Context()
+    ctx.setsockopt(zmq.LINGER, 0)
+    try:
+        yield ctx
+    finally:
+        ctx.destroy(linger=0)
+
+
+class Replier(threading.Thread):
+    """A REP socket answering every request with its own bytes, until stopped."""
+
+    def __init__(self, sock: zmq.Socket):
+        super().__init__(daemon=True)
+        self.sock = sock
+        self.stopping = threading.Event()
+        self.answered = 0
+
+    def run(self):
+        while not self.stopping.is_set():
+            if self.sock.poll(20):
+                self.sock.send_multipart(self.sock.recv_multipart())
+                self.answered += 1
+
+    def stop(self):
+        self.stopping.set()
+        self.join(timeout=5)
+        assert not self.is_alive(), "replier thread did not stop"
+
+
+def system_libzmq_version() -> str:
+    lib = ctypes.CDLL("libzmq.so.5")
+    major, minor, patch = ctypes.c_int(), ctypes.c_int(), ctypes.c_int()
+    lib.zmq_version(ctypes.byref(major), ctypes.byref(minor), ctypes.byref(patch))
+    return f"{major.value}.{minor.value}.{patch.value}"
+
+
+# --- command line ----------------------------------------------------------------------------
+
+def test_version_prints_libzmq_version():
+    result = subprocess.run([BIN, "--version"], capture_output=True, text=True, timeout=10)
+    assert result.returncode == 0, result.stderr
+    # pyzmq bundles its own libzmq; the exporter links the system's.
+    assert f"libzmq {system_libzmq_version()}" in result.stdout, result.stdout
+
+
+def test_check_config_accepts_the_issue_example():
+    result = subprocess.run([BIN, "check-config", str(FIXTURES / "example.yml")],
+                            capture_output=True, text=True, timeout=10)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert [line.split(":")[0] for line in lines[:-1]] == ["events", "echo", "tasks"], lines
+    assert lines[0].startswith("events: tap SUB connect tcp://127.0.0.1:5559")
+    assert lines[1].startswith("echo: probe REQ connect tcp://127.0.0.1:5555")
+    assert lines[2].startswith("tasks: proxy PULL/PUSH frontend bind tcp://127.0.0.1:5557")
+    assert lines[-1].endswith("3 socket(s), OK")
+
+
+def test_check_config_reports_every_error():
+    path = FIXTURES / "bad.yml"
+    result = subprocess.run([BIN, "check-config", str(path)], capture_output=True, text=True, timeout=10)
+    assert result.returncode == 1
+    errors = result.stderr.strip().splitlines()
+    assert errors == [
+        f"{path}:5:11: a tap's type PUB does not fit here (use one of SUB, PULL, PAIR, DEALER, ROUTER)",
+        f"{path}:10:14: probe 'echo': connect 'tcp://127.0.0.1:*': port * is for bind only",
+        f"{path}:11:15: interval 'often' is not a duration like 250ms, 5s or 1m",
+        f"{path}:14:15: proxy 'broker' pairs ROUTER/PUSH: use one of ROUTER/DEALER, XSUB/XPUB, PULL/PUSH",
+    ], result.stderr
+    assert result.stdout == ""
+
+
+def test_run_with_a_bad_config_exits_1():
+    result = subprocess.run([BIN, "--config.file", str(FIXTURES / "bad.yml"), "--web.listen-address", "127.0.0.1:0"],
+                            capture_output=True, text=True, timeout=10)
+    assert result.returncode == 1
+    assert "bad.yml:5:11:" in result.stderr
+
+
+# --- the running agent -----------------------------------------------------------------------
+
+@contextmanager
+def held_port():
+    """A TCP port on 127.0.0.1 that stays taken (listening) while the block runs."""
+    holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen(1)
+        yield holder.getsockname()[1]
+    finally:
+        holder.close()
+
+
+@contextmanager
+def agent_with_peers(tmp_path: Path):
+    """The agent on agent.yml with a REP peer for its probe and a port its `taken` tap cannot bind."""
+    with zmq_context() as ctx, held_port() as taken:
+        rep = ctx.socket(zmq.REP)
+        port = rep.bind_to_random_port("tcp://127.0.0.1")
+        replier = Replier(rep)
+        replier.start()
+        try:
+            config = render("agent.yml", tmp_path, probe_endpoint=f"tcp://127.0.0.1:{port}",
+                            taken_endpoint=f"tcp://127.0.0.1:{taken}")
+            with exporter(config, tmp_path) as exp:
+                yield exp, ctx, config
+        finally:
+            replier.stop()
+
+
+def test_metrics_count_traffic_and_pass_promtool(tmp_path):
+    with agent_with_peers(tmp_path) as (exp, ctx, _):
+        assert exp.request("/-/healthy")[0] == 200
+        wait_until("/-/ready 200", lambda: exp.request("/-/ready")[0] == 200)
+
+        # A failed bind is counted, and the rest still serves.
+        exp.wait_value("zmq_socket_events_total", {"socket": "taken", "event": "bind_failed"}, 1)
+
+        push = ctx.socket(zmq.PUSH)
+        push.connect(exp.bound_endpoint("jobs"))
+        sent_bytes = 0
+        for i in range(25):
+            frames = [b"job-%d" % i] + ([b"", b"x" * i] if i % 5 == 0 else [])
+            push.send_multipart(frames)
+            sent_bytes += sum(len(f) for f in frames)
+
+        publisher = ctx.socket(zmq.XPUB)
+        publisher.connect(exp.bound_endpoint("events"))
+        assert publisher.poll(10_000), "the tap's subscription never arrived"
+        assert publisher.recv() == b"\x01"
+        now = time.time()
+        for event in ["login", "login", "login", 'say "hi" \\ now\n', "third", "fourth"]:
+            publisher.send_json({"event": event, "time": now - 1})
+        publisher.send(b"not json")
+
+        worker = ctx.socket(zmq.REP)
+        worker.connect(exp.bound_endpoint("broker.backend"))
+        broker_worker = Replier(worker)
+        broker_worker.start()
+        try:
+            client = ctx.socket(zmq.REQ)
+            client.connect(exp.bound_endpoint("broker.frontend"))
+            for i in range(5):
+                client.send(b"request %d" % i)
+                assert client.poll(10_000), "no reply through the broker"
+                assert client.recv() == b"request %d" % i
+        finally:
+            broker_worker.stop()
+
+        exp.wait_value("zmq_socket_messages_received_total", {"socket": "jobs"}, 25)
+        exp.wait_value("zmq_socket_received_bytes_total", {"socket": "jobs"}, sent_bytes)
+        exp.wait_value("zmq_socket_messages_received_total", {"socket": "events"}, 7)
+        exp.wait_value("zmq_tap_messages_total", {"socket": "events", "event": "login"}, 3)
+        exp.wait_value("zmq_tap_messages_total", {"socket": "events", "event": 'say "hi" \\ now\n'}, 1)
+        exp.wait_value("zmq_tap_messages_total", {"socket": "events", "event": "__overflow__"}, 2)
+        exp.wait_value("zmq_tap_label_values_dropped_total", {"socket": "events"}, 2)
+        exp.wait_value("zmq_tap_decode_errors_total", {"socket": "events"}, 1)
+        exp.wait_value("zmq_proxy_request_duration_seconds_count", {"socket": "broker"}, 5)
+        exp.wait_value("zmq_proxy_requests_in_flight", {"socket": "broker"}, 0)
+        exp.wait_value("zmq_probe_success", {"socket": "echo"}, 1)
+
+        text = exp.metrics()
+        lint = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
+                              text=True, timeout=30)
+        assert lint.returncode == 0 and lint.stdout == "" and lint.stderr == "", \
+            f"promtool: exit {lint.returncode}\n{lint.stdout}{lint.stderr}"
+
+        families = {family.name: family for family in text_string_to_metric_families(text)}
+        for name, kind in [("zmq_socket_messages_received", "counter"), ("zmq_socket_connections", "gauge"),
+                           ("zmq_probe_duration_seconds", "histogram"), ("zmq_exporter_build_info", "gauge"),
+                           ("zmq_socket_events", "counter"), ("process_open_fds", "gauge")]:
+            assert name in families, f"{name} missing"
+            assert families[name].type == kind, f"{name} is {families[name].type}"
+        assert exp.value("zmq_exporter_config_last_reload_successful", {}, text) == 1
+        assert exp.value("zmq_socket_info", {"socket": "taken", "role": "tap", "type": "PULL"}, text) == 1
+
+
+def test_reload_keeps_old_sockets_on_a_bad_config(tmp_path):
+    with agent_with_peers(tmp_path) as (exp, ctx, config):
+        wait_until("/-/ready 200", lambda: exp.request("/-/ready")[0] == 200)
+        jobs = exp.bound_endpoint("jobs")
+        push = ctx.socket(zmq.PUSH)
+        push.connect(jobs)
+        push.send(b"before")
+        exp.wait_value("zmq_socket_messages_received_total", {"socket": "jobs"}, 1)
+
+        config.write_text((FIXTURES / "bad.yml").read_text())
+        os.kill(exp.proc.pid, signal.SIGHUP)
+        exp.wait_value("zmq_exporter_config_last_reload_successful", {}, 0)
+        # The old sockets stay and keep working.
+        push.send(b"after a failed reload")
+        exp.wait_value("zmq_socket_messages_received_total", {"socket": "jobs"}, 2)
+        assert exp.value("zmq_socket_info", {"socket": "broker.frontend", "role": "proxy", "type": "ROUTER"}) == 1
+        status, body = exp.request("/-/reload", "POST")
+        assert status == 500 and ":5:11:" in body, body
+        assert exp.proc.poll() is None
+
+        config.write_text((FIXTURES / "reloaded.yml").read_text())
+        status, body = exp.request("/-/reload", "POST")
+        assert status == 200, body
+        exp.wait_value("zmq_exporter_config_last_reload_successful", {}, 1)
+        text = exp.metrics()
+        assert exp.value("zmq_socket_info", {"socket": "fresh", "role": "tap", "type": "PULL"}, text) == 1
+        assert not [s for s in exp.samples(text) if s.labels.get("socket", "").startswith("broker")]
+        # jobs was unchanged: same endpoint, same connection, counters kept.
+        assert exp.bound_endpoint("jobs") == jobs
+        push.send(b"after a good reload")
+        exp.wait_value("zmq_socket_messages_received_total", {"socket": "jobs"}, 3)
+        assert exp.value("zmq_socket_events_total", {"socket": "jobs", "event": "accepted"}) == 1
+
+
+def test_sigterm_exits_zero_within_5s(tmp_path):
+    config = render("reloaded.yml", tmp_path)
+    with zmq_context() as ctx, exporter(config, tmp_path) as exp:
+        wait_until("/-/ready 200", lambda: exp.request("/-/ready")[0] == 200)
+        # A connected peer must not hold the shutdown up.
+        push = ctx.socket(zmq.PUSH)
+        push.connect(exp.bound_endpoint("jobs"))
+        exp.wait_value("zmq_socket_connections", {"socket": "jobs"}, 1)
+        started = time.monotonic()
+        os.kill(exp.proc.pid, signal.SIGTERM)
+        code = exp.proc.wait(timeout=5)
+        assert code == 0, exp.log.read_text()
+        assert time.monotonic() - started < 5
