@@ -1,4 +1,4 @@
-"""Benchmark 4: scrape. The agent with 500 idle PULL taps (about 10,000 series) against the seed's
+"""Benchmark 4: scrape. The agent with 228 idle PULL taps (about 10,000 series) against the seed's
 stack, Python prometheus_client serving the same families and label sets (Benchmarks/py_exporter.py).
 `wrk -t2 -c16 --latency` on /metrics of both, plain and with Accept-Encoding: gzip. The agent's own
 render time is read from zmq_exporter_scrape_render_seconds (a gauge, or a histogram whose mean over
@@ -67,11 +67,12 @@ def run(ctx):
     try:
         py_series = scrape(py_port).series_count()
         for gz in (False, True):
-            rows[gz][0].note(f"{py_series} series served")
+            rows[gz][0].name = f"Python prometheus_client, {py_series:,} series, {'gzip' if gz else 'plain'}"
         try:
             agent = Agent(ctx.agent_bin, many_taps_config(sockets), "scrape", ready_timeout=60)
             ag_series = agent.metrics().series_count()
-            rows[False][1].note(f"{ag_series} series served")
+            for gz in (False, True):
+                rows[gz][1].name = f"agent, {sockets} taps, {ag_series:,} series, {'gzip' if gz else 'plain'}"
             ctx.check(_gzip_served(agent.port), "scrape: the agent answers gzip when asked")
         except AgentUnavailable as error:
             for r in (rows[False][1], rows[False][3], rows[True][1], rows[True][3], render):

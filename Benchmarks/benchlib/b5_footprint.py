@@ -1,6 +1,7 @@
 """Benchmark 5: footprint. Resident memory (VmRSS) after start-up, readiness and two scrapes, of the
 agent running examples/demo.yml and with 1,000 idle taps, beside prometheus-node-exporter and the
 Python exporter of benchmark 4."""
+import re
 import shutil
 import time
 
@@ -11,6 +12,7 @@ from .table import Row
 
 DEMO = BENCH_DIR.parent / "examples" / "demo.yml"
 MIB = 1024.0
+PLACEHOLDER = re.compile(r"\$\{([A-Z_]+)\}")
 
 
 def _settle(port):
@@ -24,6 +26,13 @@ def _agent_rss(ctx, config_text, tag, config_path=None):
     with Agent(ctx.agent_bin, config_text, tag, ready_timeout=60, config_path=config_path) as agent:
         _settle(agent.port)
         return agent.rss_kib() / MIB
+
+
+def demo_config():
+    """examples/demo.yml with each ${PORT_PLACEHOLDER} (filled by `zmq-exporter demo`) replaced by
+    a free port: the agent as the demo configures it, without the demo system's traffic."""
+    ports = {}
+    return PLACEHOLDER.sub(lambda m: str(ports.setdefault(m.group(1), free_port())), DEMO.read_text())
 
 
 def _node_exporter_rss():
@@ -60,7 +69,7 @@ def run(ctx):
     variants = [(many, lambda: _agent_rss(ctx, many_taps_config(idle), "idle")),
                 (node, _node_exporter_rss), (py, lambda: _py_rss(sockets))]
     if DEMO.exists():
-        variants.insert(0, (demo, lambda: _agent_rss(ctx, None, "demo", config_path=DEMO)))
+        variants.insert(0, (demo, lambda: _agent_rss(ctx, demo_config(), "demo")))
     else:
         demo.unavailable = f"skipped: {DEMO.relative_to(BENCH_DIR.parent)} does not exist yet"
     for run_index in range(ctx.runs):
