@@ -194,6 +194,34 @@ import Testing
         }
     }
 
+    @Test func handlerReturningAnInterimStatusGets500() throws {
+        let (server, port) = try startServer { server in
+            server.addRoute("/weird") { _ in HTTPResponse(status: 101) }
+        }
+        defer { server.stop() }
+        let client = try TestClient(port: port)
+        try client.send("GET /weird HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(try client.readResponse().status == 500)
+    }
+
+    @Test func handlerHeadersWithLineBreaksOrServerOwnedNamesAreDropped() throws {
+        let (server, port) = try startServer { server in
+            server.addRoute("/headers") { _ in
+                HTTPResponse(status: 200, contentType: "text/plain", body: Array("ok".utf8), headers: [
+                    ("X-Injected", "a\r\nSet-Cookie: evil"), ("Content-Length", "999"), ("X-Good", "yes"),
+                ])
+            }
+        }
+        defer { server.stop() }
+        let client = try TestClient(port: port)
+        try client.send("GET /headers HTTP/1.1\r\nHost: t\r\n\r\n")
+        let response = try client.readResponse()
+        #expect(response.text == "ok")
+        #expect(response.headers["x-injected"] == nil && response.headers["set-cookie"] == nil)
+        #expect(response.headers["content-length"] == "2")
+        #expect(response.headers["x-good"] == "yes")
+    }
+
     @Test func hostNamesResolve() throws {
         let (server, _) = try startServer(addresses: ["localhost:0"])
         defer { server.stop() }

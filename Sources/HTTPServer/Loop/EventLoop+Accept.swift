@@ -19,8 +19,11 @@ extension EventLoop {
                 case EMFILE, ENFILE, ENOBUFS, ENOMEM:
                     // Out of descriptors: level-triggered epoll would spin on the listener, so
                     // stop watching it briefly while connections close.
-                    logger.warning("cannot accept connections: \(error.message); pausing accept for 100 ms",
-                                   metadata: ["errno": "\(error.errno)"])
+                    if now >= nextAcceptWarning {
+                        logger.warning("cannot accept connections: \(error.message); pausing accept for 100 ms",
+                                       metadata: ["errno": "\(error.errno)"])
+                        nextAcceptWarning = now + 10_000_000_000  // one warning per 10 s, not a flood
+                    }
                     pauseAccepting()
                     return
                 default:

@@ -28,6 +28,7 @@ final class EventLoop: @unchecked Sendable {
     var listeners: [UInt64: Socket] = [:]
     var pausedListeners: [UInt64: Socket] = [:]
     var acceptResumeAt: UInt64?
+    var nextAcceptWarning: UInt64 = 0
     var connections: [UInt64: Connection] = [:]
     /// Connections that still have input but used up their read budget; driven again next turn.
     var ready: [Connection] = []

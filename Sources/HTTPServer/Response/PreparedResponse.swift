@@ -26,6 +26,10 @@ struct PreparedResponse: Sendable {
     static func prepare(
         _ response: HTTPResponse, method: String, acceptEncoding: String?, gzipMinimumBytes: Int
     ) -> PreparedResponse {
+        // Interim (1xx) and made-up codes would desynchronise the client; the handler is at fault.
+        guard (200...599).contains(response.status) else {
+            return .error(500, "internal error: handler returned status \(response.status)")
+        }
         var fields = [UInt8]()
         fields.reserveCapacity(128)
         var hasContentEncoding = false
@@ -42,7 +46,7 @@ struct PreparedResponse: Sendable {
             appendField(&fields, name, value)
         }
         var body = response.body
-        let bodyAllowed = response.status >= 200 && response.status != 204 && response.status != 304
+        let bodyAllowed = response.status != 204 && response.status != 304
         if bodyAllowed && !hasContentEncoding && gzipMinimumBytes >= 0 && body.count >= gzipMinimumBytes {
             appendField(&fields, "Vary", "Accept-Encoding")
             if AcceptEncoding.allowsGzip(acceptEncoding), let compressed = Gzip.compress(body), compressed.count < body.count {
