@@ -1,10 +1,83 @@
 import ArgumentParser
+import Dispatch
+import Foundation
 import ZMQExporter
 
+/// `zmq-exporter demo`: the seed article's task-distribution system, with faults, watched by the
+/// agent through examples/demo.yml.
 struct Demo: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "demo", abstract: "Run a small ZeroMQ system under the agent (not built yet).")
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run a small ZeroMQ system with scheduled faults under the agent, configured by examples/demo.yml.",
+        discussion: """
+        A producer, 3 pipeline workers, a result collector, an event bus, a REP service with 2 workers \
+        and a Lazy Pirate client run in this process on their own ZeroMQ context; the agent runs the \
+        proxies, tap and probe of examples/demo.yml (read from ./examples or next to the binary, \
+        else a built-in copy). Ports: --demo.port-base N uses N to N+6; 0 picks free ones.
+        """
+    )
+
+    @Option(name: .customLong("demo.port-base"), help: "First of 7 consecutive ZeroMQ ports the demo uses; 0 picks free ports.")
+    var portBase = 15550
+
+    @Flag(name: .customLong("demo.print-config"), help: "Print the built-in copy of examples/demo.yml and exit.")
+    var printConfig = false
+
+    @OptionGroup var web: WebOptions
+
+    /// How often the one-line summary is printed.
+    static let summaryInterval = 10
+
+    func validate() throws {
+        let last = 65535 - DemoEndpoints.collectorOffset
+        guard portBase == 0 || (1...last).contains(portBase) else {
+            throw ValidationError("--demo.port-base must be 0 (free ports) or between 1 and \(last), not \(portBase)")
+        }
+    }
+
     func run() throws {
-        print("zmq-exporter demo: not built yet")
-        throw ExitCode(1)
+        if printConfig {
+            FileHandle.standardOutput.write(Data(DemoConfigFile.builtIn.utf8))
+            return
+        }
+        let logger = web.makeLogger()
+        let file = DemoConfigFile.locate(executablePath: Bundle.main.executablePath ?? CommandLine.arguments.first)
+        let agent = try Agent(configPath: nil, logger: logger)
+        let endpoints: DemoEndpoints
+        let system: DemoSystem
+        do {
+            endpoints = try DemoLaunch.start(agent, file: file, portBase: portBase)
+            system = try DemoSystem(endpoints: endpoints, logger: logger)
+        } catch {
+            agent.stop()
+            FileHandle.standardError.write(Data("zmq-exporter demo: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        let service = ExporterService(agent: agent, options: web.serviceOptions())
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "demo-summary"))
+        try Lifecycle.serve(service, logger: logger, onStart: { addresses in
+            Lifecycle.printLine("demo: agent config from \(file.source); tasks \(endpoints.endpoint(.tasksFrontend)), events \(endpoints.endpoint(.eventsFrontend)), service \(endpoints.endpoint(.serviceFrontend)), results \(system.collectorEndpoint)")
+            for address in addresses {
+                let url = "http://\(Self.browsable(address))"
+                Lifecycle.printLine("demo: landing page \(url)/  metrics \(url)\(web.telemetryPath)")
+            }
+            system.start()
+            timer.schedule(deadline: .now() + .seconds(Self.summaryInterval), repeating: .seconds(Self.summaryInterval))
+            timer.setEventHandler { Lifecycle.printLine(DemoSummary.line(system, agent: agent)) }
+            timer.resume()
+        }, onStop: {
+            timer.cancel()
+            if !system.stop(timeout: .seconds(2)) {
+                logger.warning("some demo parts did not stop in time")
+            }
+            Lifecycle.printLine("final " + DemoSummary.line(system, agent: agent))
+        })
+    }
+
+    /// A listen address made clickable: the wildcard hosts become loopback.
+    static func browsable(_ address: String) -> String {
+        if address.hasPrefix("0.0.0.0:") { return "127.0.0.1" + address.dropFirst("0.0.0.0".count) }
+        if address.hasPrefix("[::]:") { return "[::1]" + address.dropFirst("[::]".count) }
+        return address
     }
 }

@@ -5,7 +5,9 @@ import ZMQExporter
 
 /// Signals: SIGTERM and SIGINT stop gracefully, SIGHUP reloads; SIGPIPE is ignored.
 enum Lifecycle {
-    static func serve(_ service: ExporterService, logger: Logger, onStart: () -> Void = {}) throws {
+    /// Serves until SIGTERM/SIGINT. `onStart` gets the bound addresses once listening; `onStop`
+    /// runs after the signal, before HTTP and the agent stop (the demo stops its system there).
+    static func serve(_ service: ExporterService, logger: Logger, onStart: ([String]) -> Void = { _ in }, onStop: () -> Void = {}) throws {
         signal(SIGPIPE, SIG_IGN)
         let addresses: [String]
         do {
@@ -19,7 +21,7 @@ enum Lifecycle {
             printLine("listening on http://\(address)")
         }
         logger.info("zmq-exporter started", metadata: ["addresses": "\(addresses.joined(separator: ","))", "sockets": "\(service.agent.sockets.count)"])
-        onStart()
+        onStart(addresses)
         let done = DispatchSemaphore(value: 0)
         let queue = DispatchQueue(label: "signals")
         var sources: [any DispatchSourceSignal] = []
@@ -38,6 +40,7 @@ enum Lifecycle {
             sources.append(source)
         }
         done.wait()
+        onStop()
         service.stop(timeout: .seconds(4))
         logger.info("stopped")
         _ = sources

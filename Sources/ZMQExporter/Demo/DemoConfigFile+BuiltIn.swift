@@ -1,0 +1,71 @@
+extension DemoConfigFile {
+    /// A copy of examples/demo.yml, byte for byte, for a binary run away from its source tree.
+    /// Edit the file, then copy it here; `test_demo.py` fails until both agree.
+    public static let builtIn = #"""
+# The agent's configuration for `zmq-exporter demo`: the demo reads this file (or, when it cannot
+# find it, a built-in copy that a test keeps byte-for-byte equal to it), so what you read is what runs.
+#
+# The demo system is the task-distribution system of the "ZeroMQ in practice" article: a producer
+# PUSHes tasks to 3 workers, which PUSH results to a collector and PUBlish lifecycle events; a Lazy
+# Pirate REQ client calls a REP service with 2 workers. Here the agent sits in the middle as three
+# proxies and watches with a tap and a probe:
+#
+#   producer PUSH -> [tasks PULL|PUSH] -> 3 workers PULL -> collector PULL
+#   producer + workers PUB -> [events XSUB|XPUB] -> event-tap SUB
+#   Lazy Pirate client REQ, service-probe REQ -> [service ROUTER|DEALER] -> 2 REP workers
+#
+# Ports are placeholders that the demo fills in from --demo.port-base N (default 15550):
+#   ${TASKS_FRONTEND}   N+0    ${EVENTS_FRONTEND}  N+2    ${SERVICE_FRONTEND}  N+4
+#   ${TASKS_BACKEND}    N+1    ${EVENTS_BACKEND}   N+3    ${SERVICE_BACKEND}   N+5
+# (the demo's result collector binds N+6). With --demo.port-base 0 the proxies bind free ports
+# first and the placeholders get the ports they were given. Every placeholder must appear in a
+# proxy's `bind`, because that is where the demo system connects.
+#
+# Faults, every 36 s: a misconfigured peer keeps connecting to the tasks frontend with the wrong
+# socket type (PUB) or the wrong security mechanism (CURVE); a pipeline worker crashes and comes
+# back; both REP workers go silent for longer than the probe timeout and the proxy's request_timeout.
+sockets:
+  # The pipeline stage between the producer and the workers. min_peers: the 3 workers.
+  - name: tasks
+    role: proxy
+    frontend: {type: PULL, bind: ["tcp://127.0.0.1:${TASKS_FRONTEND}"]}
+    backend: {type: PUSH, bind: ["tcp://127.0.0.1:${TASKS_BACKEND}"], min_peers: 3}
+
+  # The event bus: publishers connect PUB to the XSUB frontend, subscribers SUB to the XPUB backend.
+  - name: events
+    role: proxy
+    frontend: {type: XSUB, bind: ["tcp://127.0.0.1:${EVENTS_FRONTEND}"], min_peers: 4}
+    backend: {type: XPUB, bind: ["tcp://127.0.0.1:${EVENTS_BACKEND}"]}
+
+  # Counts events by their "event" field; "time" (ms since the epoch) gives each event's age.
+  - name: event-tap
+    role: tap
+    type: SUB
+    connect: ["tcp://127.0.0.1:${EVENTS_BACKEND}"]
+    subscribe: [""]
+    decode: json
+    labels: {event: event}
+    timestamp: {field: time, unit: ms}
+    reconnect_ivl: 100ms
+    reconnect_ivl_max: 2s
+
+  # The request/reply service. A request unanswered for 3 s is counted as unanswered.
+  - name: service
+    role: proxy
+    frontend: {type: ROUTER, bind: ["tcp://127.0.0.1:${SERVICE_FRONTEND}"]}
+    backend: {type: DEALER, bind: ["tcp://127.0.0.1:${SERVICE_BACKEND}"], min_peers: 2}
+    request_timeout: 3s
+
+  # Checks the service the way its clients use it; the REP workers answer "ping" with "OK ping".
+  - name: service-probe
+    role: probe
+    type: REQ
+    connect: ["tcp://127.0.0.1:${SERVICE_FRONTEND}"]
+    interval: 2s
+    timeout: 1s
+    retries: 1
+    request: "ping"
+    expect: "OK ping"
+
+"""#
+}
