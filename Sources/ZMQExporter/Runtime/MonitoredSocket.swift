@@ -61,18 +61,47 @@ final class MonitoredSocket {
     /// often: libzmq blocks its I/O thread when the monitor pipe is full.
     func drainMonitor() {
         while let event = try? monitor.receive(flags: .dontWait) {
-            recorder.record(event)
+            record(event)
         }
     }
 
+    /// Listener descriptors from LISTENING events, until their CLOSED event.
+    private var listeners: Set<Int32> = []
+
+    private func record(_ event: MonitorEvent) {
+        if event.kind == .listening, let fd = event.fileDescriptor { listeners.insert(fd) }
+        if event.kind == .closed, let fd = event.fileDescriptor { listeners.remove(fd) }
+        recorder.record(event)
+    }
+
     /// Stops the monitor (recording what was still queued, MONITOR_STOPPED included) and closes
-    /// the socket.
-    func close() {
+    /// the socket. Bound endpoints are released first, waiting up to `within` for their
+    /// listeners to close.
+    func close(within: Duration = .seconds(1)) {
+        releaseListeners(within: within)
         for event in monitor.stop() { recorder.record(event) }
         socket.close()
         // MONITOR_STOPPED can be lost when the socket closes first; the live state must reset anyway.
         if recorder.connectionCount != 0 {
             recorder.record(MonitorEvent(kind: .monitorStopped, value: 0, endpoint: ""))
+        }
+    }
+
+    /// zmq_close returns before the I/O thread closes the listeners, so a socket restarted by a
+    /// reload on the same port could fail to bind (EADDRINUSE). Unbinding and waiting for each
+    /// listener's CLOSED event makes the port free when close() returns.
+    private func releaseListeners(within: Duration) {
+        drainMonitor()
+        guard !listeners.isEmpty else { return }
+        for endpoint in endpoints where endpoint.mode == "bind" {
+            try? socket.unbind(endpoint.endpoint)
+        }
+        let deadline = ContinuousClock.now + within
+        var poller = Poller()
+        poller.add(monitor.pairSocket)
+        while !listeners.isEmpty, ContinuousClock.now < deadline {
+            _ = try? poller.poll(timeoutMilliseconds: 20)
+            drainMonitor()
         }
     }
 }
