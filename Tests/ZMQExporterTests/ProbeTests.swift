@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import ZMQExporter
 import ZeroMQ
@@ -89,5 +90,22 @@ import ZeroMQ
         #expect(scrape.value("zmq_probe_attempts_total", result("timeout")) == 0)
         #expect(scrape.value("zmq_probe_attempts_total", result("success")) == 0)
         #expect(scrape.value("zmq_probe_duration_seconds_count", s) == 0)
+    }
+
+    @Test func dealerProbeSendsTheDelimiterARepPeerNeeds() async throws {
+        let peers = try Peers()
+        defer { peers.close() }
+        let rep = try peers.socket(.rep)
+        try rep.bind("tcp://127.0.0.1:*")
+        let endpoint = try rep.lastEndpoint
+        let replier = Replier(rep)
+        defer { replier.stop() }
+
+        let agent = try await startAgent(Self.config(endpoint, expect: "Hello").replacingOccurrences(of: "type: REQ", with: "type: DEALER"))
+        defer { agent.stop() }
+        let scrape = try await agent.waitForValue("zmq_probe_attempts_total", result("success"), atLeast: 2)
+        #expect(scrape.value("zmq_probe_success", s) == 1)
+        #expect(scrape.value("zmq_probe_attempts_total", result("mismatch")) == 0)
+        #expect(scrape.value("zmq_socket_info", ["socket": "echo", "role": "probe", "type": "DEALER"]) == 1)
     }
 }

@@ -80,4 +80,32 @@ import ZeroMQ
         #expect(try agent.endpoint("one") == endpoint)
         #expect(agent.scrape().value("zmq_socket_events_total", ["socket": "one", "event": "listening"]) == 1)
     }
+
+    @Test func changedSocketCanBindTheOldSocketsPortAgain() async throws {
+        let agent = try await startAgent("sockets:\n" + Self.tap("fixed"))
+        defer { agent.stop() }
+        let endpoint = try agent.endpoint("fixed")
+        // The same port, now written out: a changed config, so the socket restarts. The old
+        // socket must be closed before the new one binds, or the bind fails with EADDRINUSE.
+        let fixed = try ConfigLoader.parse("""
+            sockets:
+              - name: fixed
+                role: tap
+                type: PULL
+                bind: ["\(endpoint)"]
+            """)
+        agent.apply(fixed)
+        try await waitUntil("the restarted socket to be set up") { agent.isReady }
+        #expect(try agent.endpoint("fixed") == endpoint)
+        let peers = try Peers()
+        defer { peers.close() }
+        let push = try peers.socket(.push)
+        try push.connect(endpoint)
+        try push.send("through the same port")
+        try await agent.expectValues([
+            Expectation("zmq_socket_messages_received_total", ["socket": "fixed"], 1),
+            Expectation("zmq_socket_events_total", ["socket": "fixed", "event": "bind_failed"], 0),
+            Expectation("zmq_socket_events_total", ["socket": "fixed", "event": "listening"], 2),
+        ])
+    }
 }
