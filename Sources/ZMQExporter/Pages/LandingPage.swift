@@ -30,7 +30,12 @@ enum LandingPage {
         let config = socket.config
         var html = "<section class=\"socket\"><h2>\(escape(config.name)) <span class=\"role \(config.role.name)\">\(config.role.name)</span>"
         if !socket.isReady { html += " <span class=\"warn\">starting</span>" }
-        if !socket.summary.isEmpty { html += " <span class=\"summary\">\(escape(socket.summary))</span>" }
+        let summary = socket.summary
+        if !summary.isEmpty {
+            // A failing probe should stand out like a missing peer does.
+            let style = summary.hasPrefix("failing") ? "summary bad" : "summary"
+            html += " <span class=\"\(style)\">\(escape(summary))</span>"
+        }
         html += "</h2>"
         if let window = socket.latencyWindow, let q = window.quantiles([0.5, 0.95, 0.99]) {
             html += "<p class=\"latency\">latency p50 \(duration(q[0])) · p95 \(duration(q[1])) · p99 \(duration(q[2]))</p>"
@@ -117,14 +122,14 @@ enum LandingPage {
     static let css = """
     body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f6f7f9;color:#1d232b}
     header{background:#1f2937;color:#f3f4f6;padding:14px 24px}header h1{margin:0;font-size:20px}header p{margin:2px 0 6px;color:#cbd5e1;font-size:13px}
-    nav a{color:#93c5fd;margin-right:14px;text-decoration:none}main{padding:16px 24px;display:grid;gap:14px;max-width:1200px}
+    nav a{color:#93c5fd;margin-right:14px;text-decoration:none}main{padding:14px 24px;display:grid;gap:12px;max-width:1200px}
     .socket{background:#fff;border:1px solid #e2e8f0;border-radius:8px;padding:10px 16px}h2{font-size:16px;margin:4px 0 8px}
     .role{font-size:11px;text-transform:uppercase;padding:2px 7px;border-radius:9px;background:#e0e7ff;color:#3730a3;vertical-align:middle}
     .role.probe{background:#dcfce7;color:#166534}.role.proxy{background:#fef3c7;color:#92400e}
     .summary{font-size:12px;color:#475569;font-weight:normal}.warn,.bad{color:#b91c1c;font-weight:600}
-    table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:5px 8px;border-top:1px solid #eef2f7;vertical-align:top}
+    table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 8px;border-top:1px solid #eef2f7;vertical-align:top}
     th{font-size:11px;text-transform:uppercase;color:#64748b;border-top:none}code{font-size:12px}small{color:#64748b}
-    .latency{margin:0 0 6px;color:#334155}.events{margin:4px 0;padding-left:18px;font-size:12px}time{color:#64748b;font-variant-numeric:tabular-nums}
+    .latency{margin:0 0 6px;color:#334155}.events{margin:4px 0;padding-left:18px;font-size:12px;columns:2 420px;column-gap:32px}.events li{break-inside:avoid}time{color:#64748b;font-variant-numeric:tabular-nums}
     .spark .line{fill:none;stroke:#2563eb;stroke-width:1.5}.spark .fill{fill:#dbeafe}.spark .base{stroke:#cbd5e1}
     summary{cursor:pointer;color:#475569;font-size:12px}footer{padding:8px 24px 20px;color:#94a3b8;font-size:12px}.empty{color:#475569}
     """
