@@ -20,6 +20,11 @@ if [ "$want" = bench ]; then
   command -v valgrind >/dev/null || apt_pkgs+=(valgrind)
 fi
 
+# docs/landing.png is a headless Chromium screenshot of the demo's landing page.
+if [ "$want" = docs ]; then
+  command -v chromium >/dev/null || apt_pkgs+=(chromium)
+fi
+
 if [ ${#apt_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "ensure-deps: installing ${apt_pkgs[*]}"
