@@ -98,9 +98,16 @@ def main():
     print()
     print(render(rows, ctx.runs))
     if ctx.checks:
-        print("\nChecks (counts, not timings):")
+        print("\nChecks (counts, not timings; one line per check, the last run's words):")
+        groups = {}
         for ok, text in ctx.checks:
-            print(f"- {'ok' if ok else 'FAILED'}: {text}")
+            groups.setdefault(text.split(":", 1)[0], []).append((ok, text))
+        for tag, results in groups.items():
+            passed = sum(ok for ok, _ in results)
+            print(f"- {passed}/{len(results)} ok: {results[-1][1]}")
+            for ok, text in results:
+                if not ok:
+                    print(f"  - FAILED: {text}")
     if ctx.problems:
         print("\nProblems:")
         for text in ctx.problems:

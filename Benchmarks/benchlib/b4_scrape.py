@@ -91,18 +91,25 @@ def run(ctx):
                 ctx.measure(py_rps, lambda: got.setdefault("py", wrk.run(
                     f"http://127.0.0.1:{py_port}/metrics", duration, gz))["rps"])
                 py_p99.add(got["py"]["p99_ms"] if "py" in got else None)
+                _note_timeouts(py_rps, got.get("py"))
                 if agent is None:
                     continue
                 before = render_reading(agent.metrics())
                 ctx.measure(ag_rps, lambda: got.setdefault("agent", wrk.run(
                     f"http://127.0.0.1:{agent.port}/metrics", duration, gz))["rps"])
                 ag_p99.add(got["agent"]["p99_ms"] if "agent" in got else None)
+                _note_timeouts(ag_rps, got.get("agent"))
                 ctx.measure(render, lambda: _render_ms(agent, before))
     finally:
         py_proc.stop()
         if agent is not None:
             agent.stop()
     return ordered
+
+
+def _note_timeouts(row, result):
+    if result and result["timeouts"]:
+        row.note(f"wrk counted {result['timeouts']} requests over its 10 s timeout in a run")
 
 
 def _render_ms(agent, before):

@@ -6,22 +6,33 @@ from .procs import BenchError
 
 RPS = re.compile(r"^Requests/sec:\s+([\d.]+)", re.M)
 P99 = re.compile(r"^\s+99(?:\.000)?%\s+([\d.]+)(us|ms|s|m)\s*$", re.M)
-ERRORS = re.compile(r"^\s+(Non-2xx or 3xx responses|Socket errors):\s*(.+)$", re.M)
+NON_2XX = re.compile(r"^\s+Non-2xx or 3xx responses:\s*(\d+)", re.M)
+SOCKET_ERRORS = re.compile(r"^\s+Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", re.M)
 TO_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
 def parse(report):
-    """{"rps": float, "p99_ms": float, "errors": [text]} from wrk's report; BenchError when either
-    figure is missing."""
+    """{"rps", "p99_ms", "timeouts", "errors": [text]} from wrk's report; BenchError when a figure
+    is missing. Timeouts are a result (a server too slow for wrk's timeout), not an error."""
     rps, p99 = RPS.search(report), P99.search(report)
     if not rps or not p99:
         raise BenchError(f"cannot read wrk's report:\n{report[-800:]}")
+    errors, timeouts = [], 0
+    non_2xx = NON_2XX.search(report)
+    if non_2xx:
+        errors.append(f"{non_2xx.group(1)} non-2xx responses")
+    sockets = SOCKET_ERRORS.search(report)
+    if sockets:
+        connect, read, write, timeouts = (int(g) for g in sockets.groups())
+        if connect or read or write:
+            errors.append(f"socket errors: connect {connect}, read {read}, write {write}")
     return {"rps": float(rps.group(1)), "p99_ms": float(p99.group(1)) * TO_MS[p99.group(2)],
-            "errors": [f"{name}: {value.strip()}" for name, value in ERRORS.findall(report)]}
+            "timeouts": timeouts, "errors": errors}
 
 
-def run(url, duration, gzip, threads=2, connections=16):
-    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}", "--latency"]
+def run(url, duration, gzip, threads=2, connections=16, timeout="10s"):
+    """wrk's timeout is raised from 2 s to 10 s so a slow server's latency is measured, not lost."""
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}", f"--timeout={timeout}", "--latency"]
     if gzip:
         cmd += ["-H", "Accept-Encoding: gzip"]
     try:
