@@ -30,6 +30,7 @@ class DemoActor: @unchecked Sendable {
         started = true
         let thread = Thread { [self] in
             self.runSessions()
+            self.finish()
             self.finished.signal()
         }
         thread.name = "demo-\(name)"
@@ -63,6 +64,9 @@ class DemoActor: @unchecked Sendable {
 
     /// The part's work: create sockets, loop until stopped (or a scheduled crash), close them.
     func session() throws(ZMQError) {}
+
+    /// Runs once on the part's thread after its last session, to close what outlives sessions.
+    func finish() {}
 
     /// Sleeps for `duration`, waking early when the demo stops.
     func pause(_ duration: Duration) {

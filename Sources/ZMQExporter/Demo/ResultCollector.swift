@@ -24,13 +24,17 @@ final class ResultCollector: DemoActor, @unchecked Sendable {
     /// The endpoint bound, with the port libzmq picked for `*`.
     var endpoint: String { (try? socket.lastEndpoint) ?? bindEndpoint }
 
+    // The socket outlives a failed session: it was bound up front and the workers know its port.
     override func session() throws(ZMQError) {
-        defer { socket.close() }
         while !isStopping {
             guard try waitReadable(socket) else { continue }
             while (try? socket.receive(flags: .dontWait)) != nil {
                 stats.bump(.collected)
             }
         }
+    }
+
+    override func finish() {
+        socket.close()
     }
 }
