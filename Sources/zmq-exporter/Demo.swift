@@ -77,7 +77,7 @@ struct Demo: ParsableCommand {
     /// A listen address made clickable: the wildcard hosts become loopback.
     static func browsable(_ address: String) -> String {
         if address.hasPrefix("0.0.0.0:") { return "127.0.0.1" + address.dropFirst("0.0.0.0".count) }
-        if address.hasPrefix("[::]:") { return "[::1]" + address.dropFirst("[::]".count) }
+        if address.hasPrefix("[::]:") { return "localhost" + address.dropFirst("[::]".count) }
         return address
     }
 }
