@@ -133,7 +133,9 @@ final class ProbeRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
             let ready = poller.events(at: data)
             if !sent && ready.contains(.writable) {
                 do {
+                    let size = request.reduce(0) { $0 + $1.count }
                     try socket.socket.send(multipart: request, flags: .dontWait)
+                    socket.recorder.metrics.sent(messages: 1, bytes: size)
                     sent = true
                     poller.setEvents(.readable, at: data)
                 } catch where error.kind == .wouldBlock {
@@ -143,6 +145,7 @@ final class ProbeRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
                 }
             } else if sent && ready.contains(.readable) {
                 guard let reply = try? socket.socket.receiveMultipart(flags: .dontWait), let body = reply.last else { continue }
+                socket.recorder.metrics.received(messages: 1, bytes: reply.reduce(0) { $0 + $1.count })
                 let elapsed = ContinuousClock.now - start
                 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
                 if let expect = probe.expect, body.bytes != expect { return (.mismatch, seconds) }
