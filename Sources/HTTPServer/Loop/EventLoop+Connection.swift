@@ -46,6 +46,9 @@ extension EventLoop {
                 switch result {
                 case .done:
                     finishWrite(connection)
+                    // Over the lingering cap, finishWrite closes the connection: stop here, or the
+                    // next turn would shut down its closed socket again.
+                    if connections[connection.id] == nil { return }
                 case .blocked:
                     connection.writable = false
                     return
