@@ -193,12 +193,27 @@ public struct HTTPRequestParser: Sendable {
         scanIndex = max(scanIndex, readIndex)
         if readIndex == buffer.count { return .needMore }
         switch takeLine(maxContent: limits.maxRequestLineBytes) {
-        case .incomplete: return .needMore
+        case .incomplete:
+            // A TLS ClientHello or binary junk may never contain a LF: refuse it now rather than
+            // at the header-read timeout, as soon as the method so far is not a token.
+            return pendingMethodIsInvalid() ? .fail(.badRequest("invalid method")) : .needMore
         case .tooLong: return .fail(.requestLineTooLong)
         case .line(let start, let end):
             if let error = parseRequestLine(start, end) { return .fail(error) }
             state = .headerLines
             return .proceed
+        }
+    }
+
+    /// Whether the bytes of an unfinished request line before its first space hold a non-token
+    /// byte; only the first 32 are looked at (methods are short), so a slow line costs O(1) a call.
+    private func pendingMethodIsInvalid() -> Bool {
+        buffer.withUnsafeBufferPointer { bytes in
+            for byte in bytes[readIndex..<min(bytes.count, readIndex + 32)] {
+                if byte == .space || byte == .cr { return false }
+                if !ByteClass.isToken(byte) { return true }
+            }
+            return false
         }
     }
 
