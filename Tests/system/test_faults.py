@@ -9,7 +9,6 @@ must come back to what they were before. Peer processes are stopped by PID; ever
 import os
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import threading
