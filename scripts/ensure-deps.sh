@@ -25,6 +25,11 @@ if [ "$want" = docs ]; then
   command -v chromium >/dev/null || apt_pkgs+=(chromium)
 fi
 
+# `make soak` loads the agent with wrk and plots its samples with matplotlib (pip, below).
+if [ "$want" = soak ]; then
+  command -v wrk >/dev/null || apt_pkgs+=(wrk)
+fi
+
 if [ ${#apt_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "ensure-deps: installing ${apt_pkgs[*]}"
@@ -48,5 +53,16 @@ if [ "$want" = test ] || [ "$want" = bench ]; then
   if [ ${#py_missing[@]} -gt 0 ]; then
     echo "ensure-deps: pip installing ${py_missing[*]}"
     python3 -m pip install -q --disable-pip-version-check "${py_missing[@]}"
+  fi
+fi
+
+if [ "$want" = soak ]; then
+  soak_missing=()
+  python3 -c 'import zmq' 2>/dev/null || soak_missing+=(pyzmq)
+  python3 -c 'import prometheus_client' 2>/dev/null || soak_missing+=(prometheus_client)
+  python3 -c 'import matplotlib' 2>/dev/null || soak_missing+=(matplotlib)
+  if [ ${#soak_missing[@]} -gt 0 ]; then
+    echo "ensure-deps: pip installing ${soak_missing[*]}"
+    python3 -m pip install -q --disable-pip-version-check "${soak_missing[@]}"
   fi
 fi
