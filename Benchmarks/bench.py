@@ -58,6 +58,8 @@ def main():
         parser.error(f"--only takes numbers 1-5 (got {unknown}); --runs must be >= 1")
 
     ctx = Context(os.path.abspath(args.agent), args.smoke, args.runs)
+    head = subprocess.run(["git", "-C", str(BENCH_DIR.parent), "log", "-1", "--format=%h %cd", "--date=iso"],
+                          capture_output=True, text=True).stdout.strip()
     started = time.monotonic()
     agent_present = os.path.isfile(ctx.agent_bin) and os.access(ctx.agent_bin, os.X_OK)
     if not agent_present:
@@ -94,7 +96,7 @@ def main():
     print(f"# make bench, {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}")
     print(f"machine: {machine()}")
     print(f"command: {' '.join(shlex.quote(a) for a in sys.argv)}  ({mode}, {elapsed:.0f} s)")
-    print(f"agent: {ctx.agent_bin}{'' if agent_present else ' (not available)'}")
+    print(f"agent: {ctx.agent_bin}{'' if agent_present else ' (not available)'}; tree at start: commit {head}")
     print()
     print(render(rows, ctx.runs))
     if ctx.checks:

@@ -85,9 +85,17 @@ class Agent:
             self.port = int(LISTENING.match(line).group(1))
             wait_until(lambda: http_get(f"http://127.0.0.1:{self.port}/-/ready", 2.0)[0] == 200,
                        ready_timeout, 0.02, f"agent {tag} /-/ready")
-        except BenchError:
+        except BenchError as error:
             self.proc.stop()
-            raise
+            raise BenchError(f"{error}; first agent error: {self._first_error()}") from error
+
+    def _first_error(self):
+        try:
+            lines = self.proc.log_path.read_text(errors="replace").splitlines()
+        except OSError:
+            return "(no log)"
+        errors = [l for l in lines if "level=error" in l or "error" in l.lower()]
+        return (errors or lines or ["(empty log)"])[0][:300] + f" (log: {self.proc.log_path.name})"
 
     def metrics(self):
         return scrape(self.port)

@@ -64,7 +64,7 @@ def _agent(ctx, seconds, decode):
                 kinds = {l.get("event") for n_, l, _ in metrics.samples
                          if n_ == "zmq_tap_messages_total" and l.get("socket") == "feed"}
                 ctx.check(labelled == n and errors == 0 and len(kinds) == 10,
-                          f"{tag}: zmq_tap_messages_total {labelled:.0f} over {len(kinds)} event values, "
+                          f"{tag}-labels: zmq_tap_messages_total {labelled:.0f} over {len(kinds)} event values, "
                           f"{errors:.0f} decode errors, for {n} sent (want equal, 10, 0)")
     finally:
         pub.stop()

@@ -1,8 +1,10 @@
 """Benchmark 4: scrape. The agent with 228 idle PULL taps (about 10,000 series) against the seed's
 stack, Python prometheus_client serving the same families and label sets (Benchmarks/py_exporter.py).
 `wrk -t2 -c16 --latency` on /metrics of both, plain and with Accept-Encoding: gzip. The agent's own
-render time is read from zmq_exporter_scrape_render_seconds (a gauge, or a histogram whose mean over
-the wrk run is taken)."""
+render time is read from zmq_exporter_scrape_render_seconds over 30 sequential scrapes after each
+wrk pair (a gauge holds one render's time, so a reading under wrk's load would be one sample of a
+contended CPU)."""
+import statistics
 import sys
 
 from . import wrk
@@ -58,8 +60,8 @@ def run(ctx):
         py_p99 = Row("4", f"Python p99 latency, {enc}", "ms", higher_is_better=False, short="Python")
         ag_p99 = Row("4", f"agent p99 latency, {enc}", "ms", baseline=py_p99, higher_is_better=False)
         rows[gz] = (py_rps, ag_rps, py_p99, ag_p99)
-    render = Row("4", f"agent server-side render of {sockets} taps", "ms", target=("value<=", 2.0),
-                 higher_is_better=False)
+    render = Row("4", f"agent server-side render of {sockets} taps, sequential scrapes (median of 30)", "ms",
+                 target=("value<=", 2.0), higher_is_better=False)
     ordered = [r for gz in (False, True) for r in rows[gz]] + [render]
 
     py_proc, py_port = start_py_exporter(sockets)
@@ -73,7 +75,7 @@ def run(ctx):
             ag_series = agent.metrics().series_count()
             for gz in (False, True):
                 rows[gz][1].name = f"agent, {sockets} taps, {ag_series:,} series, {'gzip' if gz else 'plain'}"
-            ctx.check(_gzip_served(agent.port), "scrape: the agent answers gzip when asked")
+            ctx.check(_gzip_served(agent.port), "scrape-gzip-agent: the agent answers gzip when asked")
         except AgentUnavailable as error:
             for r in (rows[False][1], rows[False][3], rows[True][1], rows[True][3], render):
                 r.unavailable = f"agent: not available ({error})"
@@ -81,7 +83,7 @@ def run(ctx):
             ctx.problem(f"4: the agent did not start: {error}")
             for r in (rows[False][1], rows[False][3], rows[True][1], rows[True][3], render):
                 r.unavailable = f"agent failed to start ({error})"
-        ctx.check(_gzip_served(py_port), "scrape: prometheus_client answers gzip when asked")
+        ctx.check(_gzip_served(py_port), "scrape-gzip-python: prometheus_client answers gzip when asked")
 
         for run_index in range(ctx.runs):
             ctx.log(f"benchmark 4: run {run_index + 1}/{ctx.runs}")
@@ -94,12 +96,12 @@ def run(ctx):
                 _note_timeouts(py_rps, got.get("py"))
                 if agent is None:
                     continue
-                before = render_reading(agent.metrics())
                 ctx.measure(ag_rps, lambda: got.setdefault("agent", wrk.run(
                     f"http://127.0.0.1:{agent.port}/metrics", duration, gz))["rps"])
                 ag_p99.add(got["agent"]["p99_ms"] if "agent" in got else None)
                 _note_timeouts(ag_rps, got.get("agent"))
-                ctx.measure(render, lambda: _render_ms(agent, before))
+            if agent is not None:
+                ctx.measure(render, lambda: _render_ms(agent))
     finally:
         py_proc.stop()
         if agent is not None:
@@ -112,12 +114,19 @@ def _note_timeouts(row, result):
         row.note(f"wrk counted {result['timeouts']} requests over its 10 s timeout in a run")
 
 
-def _render_ms(agent, before):
-    after = render_reading(agent.metrics())
-    if after is None:
-        raise BenchError(f"the agent does not export {RENDER}")
-    if after[1] is None:
-        return after[0] * 1000
-    if before is None or after[1] <= before[1]:
-        raise BenchError(f"{RENDER}_count did not grow during the wrk run")
-    return (after[0] - before[0]) / (after[1] - before[1]) * 1000
+def _render_ms(agent, scrapes=30):
+    """Median render time over `scrapes` sequential scrapes with nothing else running: the agent's
+    gauge holds one render's time (a histogram gives one per scrape by its sum and count deltas)."""
+    samples, before = [], render_reading(agent.metrics())
+    for _ in range(scrapes):
+        now = render_reading(agent.metrics())
+        if now is None:
+            raise BenchError(f"the agent does not export {RENDER}")
+        if now[1] is None:
+            samples.append(now[0])
+        elif before is not None and now[1] > before[1]:
+            samples.append((now[0] - before[0]) / (now[1] - before[1]))
+        before = now
+    if not samples:
+        raise BenchError(f"{RENDER} did not change over {scrapes} scrapes")
+    return statistics.median(samples) * 1000

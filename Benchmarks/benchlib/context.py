@@ -23,7 +23,7 @@ SMOKE = {
     "reqrep_n": 2_000, "reqrep_clients": 4, "reqrep_workers": 2,
     "tap_seconds": 0.3,
     "monitor_n": 20_000, "churn_n": 200,
-    "scrape_sockets": 228, "wrk_duration": "1s",
+    "scrape_sockets": 228, "wrk_duration": "3s",
     "idle_sockets": 100,
 }
 
