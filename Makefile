@@ -64,9 +64,12 @@ fuzz-http:
 clean:
 	rm -rf .build
 
-# libFuzzer targets for the tap JSON scanner and the monitor-event decoder (FUZZ_SECONDS each).
+# libFuzzer targets for the tap JSON scanner, the monitor-event decoder and the YAML config
+# loader (FUZZ_SECONDS each); `make fuzz` runs them and the HTTP parser's.
 fuzz-decoders:
-	Fuzz/run.sh TapJSON MonitorEvent
+	Fuzz/run.sh TapJSON MonitorEvent ConfigLoader
+
+fuzz: fuzz-decoders fuzz-http
 
 # The whole Swift test suite under ThreadSanitizer, then AddressSanitizer, each in its own build folder.
 test-sanitizers: deps

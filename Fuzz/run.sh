@@ -1,21 +1,28 @@
 #!/usr/bin/env bash
 # Builds each libFuzzer target from the sources it exercises and runs it for FUZZ_SECONDS.
-# Usage: Fuzz/run.sh [target...]   (targets: TapJSON MonitorEvent; HTTPParser has its own make target)
+# Usage: Fuzz/run.sh [target...]   (targets: TapJSON MonitorEvent ConfigLoader; HTTPParser has its own make target)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${FUZZ_SECONDS:-60}"
 out=.build-fuzz
 mkdir -p "$out"
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(TapJSON MonitorEvent)
+[ ${#targets[@]} -gt 0 ] || targets=(TapJSON MonitorEvent ConfigLoader)
 for target in "${targets[@]}"; do
   case "$target" in
     TapJSON) sources=(Sources/ZMQExporter/Decoding/JSONFieldScanner.swift Sources/ZMQExporter/Decoding/JSONCursor.swift) ;;
     MonitorEvent) sources=(Sources/ZeroMQ/MonitorEvent.swift Sources/ZeroMQ/ProtocolError.swift) ;;
+    ConfigLoader) sources=() ;;
     *) echo "unknown fuzz target $target" >&2; exit 2 ;;
   esac
-  swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name "Fuzz$target" \
-    "${sources[@]}" "Fuzz/$target/main.swift" -o "$out/fuzz-$target"
+  if [ "$target" = ConfigLoader ]; then
+    # The loader needs Yams: build the whole module in Fuzz/ConfigLoader's own package.
+    (cd Fuzz/ConfigLoader && swift build -c release --scratch-path "../../$out/config" -Xswiftc -sanitize=fuzzer,address)
+    cp "$out/config/release/ConfigFuzz" "$out/fuzz-$target"
+  else
+    swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name "Fuzz$target" \
+      "${sources[@]}" "Fuzz/$target/main.swift" -o "$out/fuzz-$target"
+  fi
   mkdir -p "$out/corpus-$target"
   echo "== fuzz $target for ${seconds}s"
   "$out/fuzz-$target" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 \
