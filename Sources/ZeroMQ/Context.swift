@@ -6,14 +6,24 @@ public final class Context: @unchecked Sendable {
     // zmq contexts are thread-safe by libzmq's contract.
     let handle: UnsafeMutableRawPointer
 
-    /// Creates a context with `ioThreads` I/O threads (libzmq's default is 1).
-    public init(ioThreads: Int = 1) throws(ZMQError) {
+    /// Creates a context with `ioThreads` I/O threads (libzmq's default is 1) and room for
+    /// `maxSockets` sockets (libzmq's default is 1023; nil keeps it, `.max` asks for libzmq's
+    /// own limit, `ZMQ_SOCKET_LIMIT`). Both take effect only before the first socket.
+    public init(ioThreads: Int = 1, maxSockets: Int? = nil) throws(ZMQError) {
         guard let handle = zmq_ctx_new() else { throw ZMQError.last("zmq_ctx_new") }
         self.handle = handle
         if ioThreads != 1 {
             try zmqCall("zmq_ctx_set") { zmq_ctx_set(handle, ZMQ_IO_THREADS, Int32(ioThreads)) }
         }
+        if let maxSockets {
+            let limit = Int(zmq_ctx_get(handle, ZMQ_SOCKET_LIMIT))
+            let wanted = Int32(clamping: min(maxSockets, limit > 0 ? limit : maxSockets))
+            try zmqCall("zmq_ctx_set(ZMQ_MAX_SOCKETS)") { zmq_ctx_set(handle, ZMQ_MAX_SOCKETS, wanted) }
+        }
     }
+
+    /// How many sockets this context may hold at once.
+    public var maxSockets: Int { Int(zmq_ctx_get(handle, ZMQ_MAX_SOCKETS)) }
 
     /// Makes every blocking call on this context's sockets return ``ZMQError/Kind/terminated``.
     /// Sockets must still be closed; the context is terminated when released.

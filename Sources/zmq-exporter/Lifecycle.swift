@@ -7,6 +7,15 @@ import ZMQExporter
 enum Lifecycle {
     /// Serves until SIGTERM/SIGINT. `onStart` gets the bound addresses once listening; `onStop`
     /// runs after the signal, before HTTP and the agent stop (the demo stops its system there).
+    /// Raises the soft open-file limit to the hard one, as Go programs do since 1.19: every
+    /// configured socket holds several descriptors (its own, libzmq mailboxes, peers).
+    static func raiseFileLimit() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    }
+
     static func serve(_ service: ExporterService, logger: Logger, onStart: ([String]) -> Void = { _ in }, onStop: () -> Void = {}) throws {
         signal(SIGPIPE, SIG_IGN)
         let addresses: [String]

@@ -80,6 +80,7 @@ struct Run: ParsableCommand {
             FileHandle.standardError.write(Data("zmq-exporter: invalid config:\n\(error)\n".utf8))
             throw ExitCode(1)
         }
+        Lifecycle.raiseFileLimit()
         let agent = try Agent(configPath: configFile, logger: logger)
         agent.start(config)
         let service = ExporterService(agent: agent, options: web.serviceOptions())

@@ -31,7 +31,9 @@ public final class Agent: Sendable {
         self.configPath = configPath
         self.logger = logger
         self.metrics = metrics
-        self.context = try context ?? Context()
+        // Every configured socket uses three libzmq sockets (itself, its monitor's two PAIRs) and
+        // a proxy six: libzmq's default of 1023 stops at about 340 taps.
+        self.context = try context ?? Context(maxSockets: .max)
         reloadOK = metrics.gauge(MetricCatalog.reloadSuccessful, [])
         reloadTime = metrics.gauge(MetricCatalog.reloadTimestamp, [])
         metrics.gauge(MetricCatalog.buildInfo, [("version", Self.version), ("libzmq_version", ZMQ.versionString)]).set(Int64(1))

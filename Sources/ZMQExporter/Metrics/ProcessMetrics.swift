@@ -22,7 +22,7 @@ enum ProcessMetrics {
         guard fields.count > 21 else { return }
         let cpu = (field(14) + field(15)) / ticksPerSecond
         let start = bootTime + field(22) / ticksPerSecond
-        let openFDs = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count).map { max(0, $0 - 1) } ?? 0
+        let openFDs = countOpenFileDescriptors()
         var limit = rlimit()
         getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
         family(&out, "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.", cpu)
@@ -31,6 +31,18 @@ enum ProcessMetrics {
         family(&out, "process_open_fds", "gauge", "Number of open file descriptors.", Double(openFDs))
         family(&out, "process_max_fds", "gauge", "Maximum number of open file descriptors.", Double(limit.rlim_cur))
         family(&out, "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.", start)
+    }
+
+    /// Counts /proc/self/fd entries without making a string per descriptor (a scrape of an agent
+    /// with hundreds of sockets lists hundreds of them). The directory's own descriptor is not counted.
+    static func countOpenFileDescriptors() -> Int {
+        guard let dir = opendir("/proc/self/fd") else { return 0 }
+        defer { closedir(dir) }
+        var count = 0
+        while let entry = readdir(dir) {
+            if entry.pointee.d_name.0 != UInt8(ascii: ".") { count += 1 }
+        }
+        return max(0, count - 1)
     }
 
     static func family(_ out: inout [UInt8], _ name: String, _ type: String, _ help: String, _ value: Double) {
