@@ -128,15 +128,14 @@ struct Cursor {
         while let b = peek, isDigit(b) { index += 1 }
     }
 
-    /// Reads the value at the cursor as a label-ready scalar.
-    mutating func readValue() throws(JSONFieldScanner.Invalid) -> JSONFieldScanner.Value {
+    /// Reads the value at the cursor as a slot: where it is and what kind.
+    mutating func readSlot() throws(JSONFieldScanner.Invalid) -> JSONFieldScanner.Slot {
         guard let byte = peek else { throw invalid("expected a value") }
         switch byte {
         case UInt8(ascii: "\""):
             let start = index
             let plain = try skipString()
-            let body = UnsafeRawBufferPointer(rebasing: bytes[(start + 1)..<(index - 1)])
-            return .string(plain ? String(decoding: body, as: UTF8.self) : Self.unescape(body))
+            return .string((start + 1)..<(index - 1), escaped: !plain)
         case UInt8(ascii: "t"): try literal("true"); return .bool(true)
         case UInt8(ascii: "f"): try literal("false"); return .bool(false)
         case UInt8(ascii: "n"): try literal("null"); return .null
@@ -144,9 +143,7 @@ struct Cursor {
             try skipValue(depth: 1)
             return .composite
         default:
-            let range = try skipNumber()
-            let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
-            return .number(text, Double(text) ?? .nan)
+            return .number(try skipNumber())
         }
     }
 

@@ -27,20 +27,59 @@ public struct JSONFieldScanner: Sendable {
         self.fieldBytes = fields.map { Array($0.utf8) }
     }
 
-    /// Validates `bytes` as one JSON value and returns, for each of ``fields``, its value when the
-    /// document is an object that has it at the top level.
-    public func scan(_ bytes: UnsafeRawBufferPointer) throws(Invalid) -> [Value?] {
+    /// Where a field's value lies in the scanned bytes; nothing is copied.
+    public enum Slot: Sendable, Equatable {
+        case missing
+        /// The string's content between its quotes; `escaped` when it has backslash escapes.
+        case string(Range<Int>, escaped: Bool)
+        case number(Range<Int>)
+        case bool(Bool)
+        case null
+        case composite
+    }
+
+    /// Validates `bytes` as one JSON value and fills `slots` (resized to ``fields``) with where
+    /// each field's value is, when the document is an object that has it at the top level.
+    /// Allocates nothing once `slots` has its size: taps call it for every message.
+    public func scan(_ bytes: UnsafeRawBufferPointer, into slots: inout [Slot]) throws(Invalid) {
+        if slots.count != fields.count {
+            slots = [Slot](repeating: .missing, count: fields.count)
+        } else {
+            for i in slots.indices { slots[i] = .missing }
+        }
         var cursor = Cursor(bytes: bytes)
-        var found = [Value?](repeating: nil, count: fields.count)
         cursor.skipSpace()
         if cursor.peek == UInt8(ascii: "{") {
-            try scanTopObject(&cursor, into: &found)
+            try scanTopObject(&cursor, into: &slots)
         } else {
             try cursor.skipValue(depth: 0)
         }
         cursor.skipSpace()
         guard cursor.atEnd else { throw cursor.invalid("trailing bytes after the JSON value") }
-        return found
+    }
+
+    /// Validates `bytes` as one JSON value and returns, for each of ``fields``, its value when the
+    /// document is an object that has it at the top level.
+    public func scan(_ bytes: UnsafeRawBufferPointer) throws(Invalid) -> [Value?] {
+        var slots: [Slot] = []
+        try scan(bytes, into: &slots)
+        return slots.map { Self.value(of: $0, in: bytes) }
+    }
+
+    /// The value a slot points at.
+    public static func value(of slot: Slot, in bytes: UnsafeRawBufferPointer) -> Value? {
+        switch slot {
+        case .missing: return nil
+        case .string(let range, let escaped):
+            let body = UnsafeRawBufferPointer(rebasing: bytes[range])
+            return .string(escaped ? Cursor.unescape(body) : String(decoding: body, as: UTF8.self))
+        case .number(let range):
+            let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+            return .number(text, Double(text) ?? .nan)
+        case .bool(let b): return .bool(b)
+        case .null: return .null
+        case .composite: return .composite
+        }
     }
 
     /// Convenience for arrays.
@@ -51,7 +90,7 @@ public struct JSONFieldScanner: Sendable {
         return try scan(UnsafeRawBufferPointer(copy))
     }
 
-    private func scanTopObject(_ cursor: inout Cursor, into found: inout [Value?]) throws(Invalid) {
+    private func scanTopObject(_ cursor: inout Cursor, into found: inout [Slot]) throws(Invalid) {
         cursor.index += 1
         cursor.skipSpace()
         if cursor.peek == UInt8(ascii: "}") { cursor.index += 1; return }
@@ -66,8 +105,8 @@ public struct JSONFieldScanner: Sendable {
             cursor.index += 1
             cursor.skipSpace()
             let slot = plainKey ? matchField(cursor.bytes, keyStart, keyEnd) : nil
-            if let slot, found[slot] == nil {
-                found[slot] = try cursor.readValue()
+            if let slot, found[slot] == .missing {
+                found[slot] = try cursor.readSlot()
             } else {
                 try cursor.skipValue(depth: 1)
             }

@@ -1,3 +1,4 @@
+import Foundation
 import Prometheus
 import Synchronization
 
@@ -10,8 +11,11 @@ public final class TapDecoder: @unchecked Sendable {
     let metrics: Metrics
     let owner: String
     private let scanner: JSONFieldScanner
-    private var seenValues: [Set<String>]
-    private var counters: [[String]: Counter] = [:]
+    private var slots: [JSONFieldScanner.Slot] = []
+    /// Per label, the values seen so far (bytes and text), at most max_label_values.
+    private var known: [[(bytes: [UInt8], text: String)]]
+    /// Counters by label combination: the values' indices in `known` in mixed radix.
+    private var counters: [Int: Counter] = [:]
     private let unlabeled: Counter?
     public let decodeErrors: Counter
     public let labelValuesDropped: Counter
@@ -29,7 +33,7 @@ public final class TapDecoder: @unchecked Sendable {
         var fields = config.labels.map(\.field)
         if let ts = config.timestamp { fields.append(ts.field) }
         scanner = JSONFieldScanner(fields: fields)
-        seenValues = Array(repeating: [], count: config.labels.count)
+        known = Array(repeating: [], count: config.labels.count)
         let l = [("socket", socketLabel)]
         unlabeled = config.labels.isEmpty ? metrics.counter(MetricCatalog.tapMessages, l, owner: owner) : nil
         decodeErrors = metrics.counter(MetricCatalog.tapDecodeErrors, l, owner: owner)
@@ -43,54 +47,126 @@ public final class TapDecoder: @unchecked Sendable {
             unlabeled.increment()
             return
         }
-        let values: [JSONFieldScanner.Value?]
         do {
-            values = try scanner.scan(body)
+            try scanner.scan(body, into: &slots)
         } catch {
             decodeErrors.increment()
             // The message still counts, under empty labels.
-            counter(for: config.labels.map { _ in "" }).increment()
+            for index in slots.indices { slots[index] = .missing }
+            counter(forKey: labelKey(body: body, dropped: nil)).increment()
             return
         }
-        var labelValues: [String] = []
-        labelValues.reserveCapacity(config.labels.count)
         var dropped = false
-        for index in config.labels.indices {
-            var text = Self.labelText(values[index])
-            if !seenValues[index].contains(text) {
-                if seenValues[index].count < config.maxLabelValues {
-                    seenValues[index].insert(text)
-                } else {
-                    text = Self.overflowValue
-                    dropped = true
-                }
-            }
-            labelValues.append(text)
-        }
+        let key = labelKey(body: body, dropped: &dropped)
         if dropped { labelValuesDropped.increment() }
-        counter(for: labelValues).increment()
-        if let ts = config.timestamp, let messageAge, let value = values[config.labels.count] {
-            var sent: Double?
-            switch value {
-            case .number(_, let n): sent = n
-            case .string(let s): sent = Double(s)
-            default: sent = nil
-            }
-            if let sent, sent.isFinite {
-                // A clock slightly ahead of ours gives a small negative age: count it as zero.
-                messageAge.record(max(0, now - sent * ts.unit.scale))
-            }
+        counter(forKey: key).increment()
+        if let ts = config.timestamp, let messageAge, let sent = Self.number(slots[config.labels.count], in: body), sent.isFinite {
+            // A clock slightly ahead of ours gives a small negative age: count it as zero.
+            messageAge.record(max(0, now - sent * ts.unit.scale))
         }
     }
 
-    private func counter(for labelValues: [String]) -> Counter {
+    /// The combination key of the labels' values in `slots`, learning new values up to the limit.
+    private func labelKey(body: UnsafeRawBufferPointer, dropped: UnsafeMutablePointer<Bool>?) -> Int {
+        var key = 0
+        let radix = config.maxLabelValues + 1
+        for index in config.labels.indices {
+            key = key * radix + valueIndex(label: index, slot: slots[index], body: body, dropped: dropped)
+        }
+        return key
+    }
+
+    private func labelKey(body: UnsafeRawBufferPointer, dropped: inout Bool) -> Int {
+        withUnsafeMutablePointer(to: &dropped) { labelKey(body: body, dropped: $0) }
+    }
+
+    /// The index of the slot's value among the label's known values; `maxLabelValues` stands
+    /// for `__overflow__`.
+    private func valueIndex(label: Int, slot: JSONFieldScanner.Slot, body: UnsafeRawBufferPointer, dropped: UnsafeMutablePointer<Bool>?) -> Int {
+        let bytes: UnsafeRawBufferPointer
+        var owned: [UInt8] = []
+        switch slot {
+        case .string(let range, false), .number(let range):
+            bytes = UnsafeRawBufferPointer(rebasing: body[range.prefix(Self.maxLabelValueBytes)])
+        case .string, .bool:
+            // Escaped strings and booleans are rare: compare their rendered text instead.
+            owned = Array(Self.labelText(JSONFieldScanner.value(of: slot, in: body)).utf8)
+            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+        case .missing, .null, .composite:
+            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+        }
+        let found = owned.withUnsafeBytes { ownedBytes -> Int? in
+            let view = owned.isEmpty ? bytes : ownedBytes
+            for (i, value) in known[label].enumerated() where value.bytes.count == view.count {
+                if view.count == 0 || value.bytes.withUnsafeBytes({ memcmp($0.baseAddress!, view.baseAddress!, view.count) == 0 }) {
+                    return i
+                }
+            }
+            guard known[label].count < config.maxLabelValues else { return nil }
+            let copy = Array(view)
+            known[label].append((copy, String(decoding: copy, as: UTF8.self)))
+            return known[label].count - 1
+        }
+        if let found { return found }
+        dropped?.pointee = true
+        return config.maxLabelValues
+    }
+
+    private func counter(forKey key: Int) -> Counter {
         if let unlabeled { return unlabeled }
-        if let counter = counters[labelValues] { return counter }
-        var labels = [("socket", socketLabel)]
-        for (index, label) in config.labels.enumerated() { labels.append((label.label, labelValues[index])) }
-        let counter = metrics.counter(MetricCatalog.tapMessages, labels, owner: owner)
-        counters[labelValues] = counter
+        if let counter = counters[key] { return counter }
+        var labels: [(String, String)] = []
+        var rest = key
+        let radix = config.maxLabelValues + 1
+        for index in config.labels.indices.reversed() {
+            let valueIndex = rest % radix
+            rest /= radix
+            let text = valueIndex < known[index].count ? known[index][valueIndex].text : Self.overflowValue
+            labels.insert((config.labels[index].label, text), at: 0)
+        }
+        let counter = metrics.counter(MetricCatalog.tapMessages, [("socket", socketLabel)] + labels, owner: owner)
+        counters[key] = counter
         return counter
+    }
+
+    /// A timestamp field's value: a JSON number, or a string holding one.
+    static func number(_ slot: JSONFieldScanner.Slot, in body: UnsafeRawBufferPointer) -> Double? {
+        switch slot {
+        case .number(let range):
+            return fastNumber(UnsafeRawBufferPointer(rebasing: body[range]))
+        case .string(let range, false):
+            let text = String(decoding: UnsafeRawBufferPointer(rebasing: body[range]), as: UTF8.self)
+            return Double(text)
+        default:
+            return nil
+        }
+    }
+
+    /// Digits with an optional fraction, parsed without a String; anything else (exponents,
+    /// signs, 16+ digits) goes through Double's own parser.
+    static func fastNumber(_ bytes: UnsafeRawBufferPointer) -> Double? {
+        var integer: UInt64 = 0
+        var digits = 0
+        var fraction = 0.0
+        var scale = 0.1
+        var inFraction = false
+        for byte in bytes {
+            if byte == UInt8(ascii: "."), !inFraction {
+                inFraction = true
+                continue
+            }
+            guard byte >= 0x30 && byte <= 0x39, digits < 16 else {
+                return Double(String(decoding: bytes, as: UTF8.self))
+            }
+            digits += 1
+            if inFraction {
+                fraction += Double(byte - 0x30) * scale
+                scale *= 0.1
+            } else {
+                integer = integer * 10 + UInt64(byte - 0x30)
+            }
+        }
+        return Double(integer) + fraction
     }
 
     static func labelText(_ value: JSONFieldScanner.Value?) -> String {
