@@ -41,6 +41,15 @@ public final class TapDecoder: @unchecked Sendable {
         messageAge = config.timestamp == nil ? nil : metrics.histogram(MetricCatalog.tapMessageAge, l, buckets: buckets, owner: owner)
     }
 
+    /// Whether messages must be looked at one by one; otherwise ``observe(count:)`` suffices.
+    public var inspectsMessages: Bool { config.decodeJSON }
+
+    /// Accounts for `count` messages that need no decoding, in one atomic add.
+    public func observe(count: Int) {
+        guard count > 0 else { return }
+        unlabeled?.increment(by: Int64(count))
+    }
+
     /// Accounts for one message whose body (last frame) is `body`; `now` is Unix time in seconds.
     public func observe(body: UnsafeRawBufferPointer, now: Double) {
         if let unlabeled, !config.decodeJSON {

@@ -47,6 +47,7 @@ final class TapRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
         let dataIndex = poller.add(socket.socket)
         let monitorIndex = poller.add(socket.monitor.pairSocket)
         let frame = Message()
+        let inspect = decoder.inspectsMessages
         while !isStopping {
             do {
                 try poller.poll(timeoutMilliseconds: Self.stopCheckMilliseconds)
@@ -70,8 +71,9 @@ final class TapRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
                 } while frame.hasMore
                 messages += 1
                 bytes += size
-                frame.withUnsafeBytes { decoder.observe(body: $0, now: now) }
+                if inspect { frame.withUnsafeBytes { decoder.observe(body: $0, now: now) } }
             }
+            if !inspect { decoder.observe(count: messages) }
             metrics.received(messages: messages, bytes: bytes)
             if messages > 0 { lastMessage.set(now) }
             socket.drainMonitor()
