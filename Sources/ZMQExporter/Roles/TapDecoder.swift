@@ -60,9 +60,8 @@ public final class TapDecoder: @unchecked Sendable {
             try scanner.scan(body, into: &slots)
         } catch {
             decodeErrors.increment()
-            // The message still counts, under empty labels.
-            for index in slots.indices { slots[index] = .missing }
-            counter(forKey: labelKey(body: body, dropped: nil)).increment()
+            // The message still counts, under empty labels, whatever the label limit.
+            undecodedCounter.increment()
             return
         }
         var dropped = false
@@ -120,6 +119,10 @@ public final class TapDecoder: @unchecked Sendable {
         dropped?.pointee = true
         return config.maxLabelValues
     }
+
+    /// Where messages that are not JSON count: every configured label empty.
+    private lazy var undecodedCounter: Counter = unlabeled ?? metrics.counter(
+        MetricCatalog.tapMessages, [("socket", socketLabel)] + config.labels.map { ($0.label, "") }, owner: owner)
 
     private func counter(forKey key: Int) -> Counter {
         if let unlabeled { return unlabeled }
