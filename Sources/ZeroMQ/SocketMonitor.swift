@@ -21,14 +21,15 @@ public final class SocketMonitor: @unchecked Sendable {
         let address = "inproc://zmq-exporter.monitor.\(id)"
         self.address = address
         let handle = try socket.live("zmq_socket_monitor")
-        try zmqCall("zmq_socket_monitor") { zmq_socket_monitor(handle, address, events) }
+        // The reader exists and is connected (inproc allows connect before bind) before the
+        // monitor starts: a monitor without a reader blocks libzmq's threads on its first event.
         let pair = try socket.context.socket(.pair)
         do {
             try pair.setLinger(0)
             try pair.connect(address)
+            try zmqCall("zmq_socket_monitor") { zmq_socket_monitor(handle, address, events) }
         } catch {
             pair.close()
-            _ = zmq_socket_monitor(handle, nil, 0)
             throw error
         }
         pairSocket = pair

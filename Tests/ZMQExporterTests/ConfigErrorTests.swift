@@ -205,6 +205,38 @@ import Testing
             message: "the file is empty: expected a mapping with 'sockets'"),
         Case(kind: "sockets not a list", yaml: "sockets: {name: a}", line: 1, column: 10,
             message: "'sockets' must be a list"),
+        Case(kind: "histogram buckets that differ between sockets of one family", yaml: """
+            sockets:
+              - name: a
+                role: probe
+                type: REQ
+                connect: [tcp://127.0.0.1:5000]
+              - name: b
+                role: probe
+                type: REQ
+                connect: [tcp://127.0.0.1:5001]
+                buckets: [0.1, 1]
+            """, line: 6, column: 5,
+            message: "socket 'b' sets buckets different from socket 'a'; sockets exporting zmq_probe_duration_seconds must share one bucket layout"),
+        Case(kind: "option out of libzmq's range", yaml: """
+            sockets:
+              - name: a
+                role: tap
+                type: PULL
+                bind: [tcp://127.0.0.1:5000]
+                heartbeat_ttl: 2h
+            """, line: 6, column: 20,
+            message: "heartbeat_ttl must be between 0 and 6553599 ms, not 7200000"),
+        Case(kind: "label combinations beyond an Int", yaml: """
+            sockets:
+              - name: a
+                role: tap
+                type: SUB
+                connect: [tcp://127.0.0.1:5000]
+                decode: json
+                labels: {a: a, b: b, c: c, d: d, e: e, f: f, g: g, h: h, i: i, j: j}
+            """, line: 7, column: 13,
+            message: "10 labels with max_label_values 100 allow too many combinations; use fewer labels or a lower max_label_values"),
     ]
 
     @Test(arguments: cases)

@@ -120,3 +120,48 @@ import ZeroMQ
         #expect(tracker.count == 0)
     }
 }
+
+/// Request matching in the ROUTER/DEALER proxy (pure, no sockets).
+@Suite struct RequestTrackerTests {
+    @Test func anAnsweredOldRequestDoesNotEvictAYoungPendingOne() {
+        var tracker = RequestTracker(timeout: 30, capacity: 100)
+        _ = tracker.request([1], now: 0)
+        #expect(tracker.reply([1], now: 0.001) != nil)
+        _ = tracker.request([2], now: 29.9995)
+        // The answered request at the head expires now; the young pending one must stay.
+        #expect(tracker.evictExpired(now: 30.0) == 0)
+        #expect(tracker.inFlight == 1)
+        #expect(tracker.reply([2], now: 30.001) != nil)
+    }
+
+    @Test func anExpiredPendingRequestIsEvictedOnce() {
+        var tracker = RequestTracker(timeout: 1, capacity: 100)
+        _ = tracker.request([7], now: 0)
+        #expect(tracker.evictExpired(now: 0.5) == 0)
+        #expect(tracker.evictExpired(now: 1.5) == 1)
+        #expect(tracker.evictExpired(now: 2.5) == 0)
+        #expect(tracker.inFlight == 0)
+        #expect(tracker.reply([7], now: 3) == nil)
+    }
+
+    @Test func capacityEvictsTheOldestPending() {
+        var tracker = RequestTracker(timeout: 60, capacity: 2)
+        #expect(tracker.request([1], now: 0) == 0)
+        #expect(tracker.request([2], now: 1) == 0)
+        #expect(tracker.request([3], now: 2) == 1)
+        #expect(tracker.reply([1], now: 3) == nil)
+        #expect(tracker.reply([2], now: 3) == 2)
+    }
+
+    @Test func answeredEntriesDoNotAccumulateBehindALongPendingOne() {
+        var tracker = RequestTracker(timeout: 3600, capacity: 10)
+        _ = tracker.request([0], now: 0)  // never answered
+        for i in 1...100_000 {
+            let key: [UInt8] = [UInt8(i % 200), UInt8(i / 200 % 256)]
+            _ = tracker.request(key, now: Double(i) * 1e-3)
+            _ = tracker.reply(key, now: Double(i) * 1e-3 + 1e-4)
+        }
+        #expect(tracker.inFlight == 1)
+        #expect(tracker.queuedEntries <= 2 * 10 + 1024 + 1)
+    }
+}

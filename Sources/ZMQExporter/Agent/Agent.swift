@@ -89,7 +89,10 @@ public final class Agent: Sendable {
                     logger.warning("socket did not stop in time", metadata: ["socket": "\(socket.config.name)"])
                 }
                 metrics.remove(owner: SocketInfoMetrics.owner(socket.config.name))
-                if !wanted.contains(socket.config.name) { metrics.remove(owner: socket.config.name) }
+                // Removed sockets lose their series. So do sockets whose histogram buckets changed:
+                // a family keeps one bucket layout, so its old histograms must go first.
+                let bucketsChanged = changed.contains { $0.name == socket.config.name && $0.buckets != socket.config.buckets }
+                if !wanted.contains(socket.config.name) || bucketsChanged { metrics.remove(owner: socket.config.name) }
             }
             for socket in changed {
                 let runner = makeRunner(socket)

@@ -114,18 +114,16 @@ struct NodeReader {
     }
 
     /// A duration option in milliseconds: `100ms`, `5s`, or a bare number of milliseconds.
-    mutating func milliseconds(_ node: Node, what: String) -> Int32? {
+    mutating func milliseconds(_ node: Node, what: String, range: ClosedRange<Int>) -> Int32? {
+        var ms: Int
         if case .scalar(let scalar) = node, let value = Int(scalar.string) {
-            guard (-1...Int(Int32.max)).contains(value) else {
-                fail(node, "\(what) \(value) is out of range")
-                return nil
-            }
-            return Int32(value)
+            ms = value
+        } else {
+            guard let value = duration(node, what: what) else { return nil }
+            ms = Int(clamping: value.components.seconds * 1000 + value.components.attoseconds / 1_000_000_000_000_000)
         }
-        guard let value = duration(node, what: what) else { return nil }
-        let ms = value.components.seconds * 1000 + value.components.attoseconds / 1_000_000_000_000_000
-        guard ms <= Int64(Int32.max) else {
-            fail(node, "\(what) is too long")
+        guard range.contains(ms) else {
+            fail(node, "\(what) must be between \(range.lowerBound) and \(range.upperBound) ms, not \(ms)")
             return nil
         }
         return Int32(ms)

@@ -43,6 +43,16 @@ extension NodeReader {
             if !tap.decodeJSON { fail(n, "labels need 'decode: json'") }
         }
         if let n = map["max_label_values"] { tap.maxLabelValues = integer(n, what: "max_label_values", range: 1...100_000) ?? 100 }
+        // Label combinations are keyed by one Int in the tap's hot path.
+        var combinations = 1
+        for _ in tap.labels {
+            let (product, overflow) = combinations.multipliedReportingOverflow(by: tap.maxLabelValues + 1)
+            if overflow {
+                fail(map["labels"] ?? node, "\(tap.labels.count) labels with max_label_values \(tap.maxLabelValues) allow too many combinations; use fewer labels or a lower max_label_values")
+                break
+            }
+            combinations = product
+        }
         if let n = map["timestamp"] {
             if !tap.decodeJSON { fail(n, "timestamp needs 'decode: json'") }
             if let ts = mapping(n, what: "timestamp", allowed: ["field", "unit"]) {

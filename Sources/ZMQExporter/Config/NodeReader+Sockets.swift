@@ -33,7 +33,32 @@ extension NodeReader {
             seen[socket.name] = item.mark?.line ?? 0
             sockets.append(socket)
         }
+        checkBuckets(sockets, sequence: Array(sequence))
         return ExporterConfig(sockets: sockets)
+    }
+
+    /// One histogram family has one bucket layout (swift-prometheus refuses two), so every
+    /// socket exporting the same latency histogram must use the same `buckets`.
+    mutating func checkBuckets(_ sockets: [SocketConfig], sequence: [Node]) {
+        var layouts: [String: (name: String, buckets: [Double])] = [:]
+        for socket in sockets {
+            let family: String?
+            switch socket.role {
+            case .probe: family = MetricCatalog.probeDuration.name
+            case .proxy(let proxy): family = proxy.kind == .broker ? MetricCatalog.proxyRequestDuration.name : nil
+            case .tap(let tap): family = tap.timestamp == nil ? nil : MetricCatalog.tapMessageAge.name
+            }
+            guard let family else { continue }
+            if let first = layouts[family], first.buckets != socket.buckets {
+                let node = sequence.first { item in
+                    if case .mapping(let m) = item { return m["name"]?.string == socket.name }
+                    return false
+                }
+                fail(node, "socket '\(socket.name)' sets buckets different from socket '\(first.name)'; sockets exporting \(family) must share one bucket layout")
+            } else if layouts[family] == nil {
+                layouts[family] = (socket.name, socket.buckets)
+            }
+        }
     }
 
     mutating func readSocket(_ node: Node) -> SocketConfig? {
@@ -119,12 +144,15 @@ extension NodeReader {
         }
         if let n = map["sndhwm"] { config.options.sendHighWaterMark = integer(n, what: "sndhwm", range: 0...Int(Int32.max)).map(Int32.init) }
         if let n = map["rcvhwm"] { config.options.receiveHighWaterMark = integer(n, what: "rcvhwm", range: 0...Int(Int32.max)).map(Int32.init) }
-        if let n = map["linger"] { config.options.linger = milliseconds(n, what: "linger") }
-        if let n = map["reconnect_ivl"] { config.options.reconnectInterval = milliseconds(n, what: "reconnect_ivl") }
-        if let n = map["reconnect_ivl_max"] { config.options.reconnectIntervalMax = milliseconds(n, what: "reconnect_ivl_max") }
-        if let n = map["heartbeat_ivl"] { config.options.heartbeatInterval = milliseconds(n, what: "heartbeat_ivl") }
-        if let n = map["heartbeat_timeout"] { config.options.heartbeatTimeout = milliseconds(n, what: "heartbeat_timeout") }
-        if let n = map["heartbeat_ttl"] { config.options.heartbeatTTL = milliseconds(n, what: "heartbeat_ttl") }
+        // The ranges libzmq 4.3 accepts; outside them zmq_setsockopt fails with EINVAL at start.
+        let anyMilliseconds = -1...Int(Int32.max)
+        let nonNegative = 0...Int(Int32.max)
+        if let n = map["linger"] { config.options.linger = milliseconds(n, what: "linger", range: anyMilliseconds) }
+        if let n = map["reconnect_ivl"] { config.options.reconnectInterval = milliseconds(n, what: "reconnect_ivl", range: anyMilliseconds) }
+        if let n = map["reconnect_ivl_max"] { config.options.reconnectIntervalMax = milliseconds(n, what: "reconnect_ivl_max", range: nonNegative) }
+        if let n = map["heartbeat_ivl"] { config.options.heartbeatInterval = milliseconds(n, what: "heartbeat_ivl", range: nonNegative) }
+        if let n = map["heartbeat_timeout"] { config.options.heartbeatTimeout = milliseconds(n, what: "heartbeat_timeout", range: nonNegative) }
+        if let n = map["heartbeat_ttl"] { config.options.heartbeatTTL = milliseconds(n, what: "heartbeat_ttl", range: 0...6_553_599) }
         if let n = map["min_peers"] { config.minPeers = integer(n, what: "min_peers", range: 0...1_000_000) }
         return config
     }

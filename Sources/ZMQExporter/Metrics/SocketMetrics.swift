@@ -58,14 +58,31 @@ public final class SocketMetrics: Sendable {
          totalMessagesOut.load(ordering: .relaxed), totalBytesOut.load(ordering: .relaxed))
     }
 
+    /// Counters made on first use (unknown event kinds, handshake failure reasons), kept so a
+    /// reconnect storm does not register the same counter again on every event.
+    private let dynamic = Mutex<[String: Counter]>([:])
+
     func eventCounter(_ kind: MonitorEvent.Kind) -> Counter {
         if let counter = eventCounters[kind] { return counter }
-        return metrics.counter(MetricCatalog.events, [("socket", label), ("event", kind.name)], owner: owner)
+        return dynamicCounter("event:" + kind.name) {
+            metrics.counter(MetricCatalog.events, [("socket", label), ("event", kind.name)], owner: owner)
+        }
     }
 
     func handshakeFailure(_ reason: String) -> Counter {
         if reason == HandshakeReason.closedBeforeHandshake { return closedBeforeHandshake }
-        return metrics.counter(MetricCatalog.handshakeFailures, [("socket", label), ("reason", reason)], owner: owner)
+        return dynamicCounter("reason:" + reason) {
+            metrics.counter(MetricCatalog.handshakeFailures, [("socket", label), ("reason", reason)], owner: owner)
+        }
+    }
+
+    private func dynamicCounter(_ key: String, make: () -> Counter) -> Counter {
+        dynamic.withLock { cache in
+            if let counter = cache[key] { return counter }
+            let counter = make()
+            cache[key] = counter
+            return counter
+        }
     }
 
     func observeConnectionLifetime(_ seconds: Double) {

@@ -92,6 +92,8 @@ final class ProbeRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
             if socket == nil { socket = open() }
             guard let current = socket else { break }
             let (result, elapsed) = attemptOnce(current)
+            // A stop (shutdown or reload) cut the attempt short: it says nothing about the service.
+            if isStopping { return }
             attempts[result]?.increment()
             last = result
             if result == .success {

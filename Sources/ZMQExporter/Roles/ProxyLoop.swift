@@ -69,9 +69,12 @@ struct ProxyLoop {
         }
         source.recorder.metrics.received(messages: messages, bytes: bytes)
         destination.recorder.metrics.sent(messages: sentMessages, bytes: sentBytes)
+        // One message of a million frames must not pin a million zmq_msg_t for good.
+        if frames.count > Self.keptFrames { frames.removeLast(frames.count - Self.keptFrames) }
     }
 
     private var receivedFrames = 0
+    static let keptFrames = 64
 
     /// Receives all frames of one message into `frames`; returns its size or nil when none is queued.
     mutating func receiveMessage(from socket: Socket) -> Int? {

@@ -47,24 +47,20 @@ final class ProxyRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
     static let batch = 1024
 
     override func run() {
-        let front: MonitoredSocket
-        let back: MonitoredSocket
-        do {
-            front = try MonitoredSocket(context: context, config: proxy.frontend, recorder: recorders[0], logger: logger) { s throws(ZMQError) in
+        // Both sides or neither: a half-made proxy would forward nothing and hold a port.
+        let made = retrying("proxy sockets", socket: config.name) { () throws -> (MonitoredSocket, MonitoredSocket) in
+            let front = try MonitoredSocket(context: context, config: proxy.frontend, recorder: recorders[0], logger: logger) { s throws(ZMQError) in
                 // Count replies to vanished clients instead of dropping them silently.
                 if s.type == .router { try s.setRouterMandatory(true) }
             }
-        } catch {
-            logger.error("cannot create proxy frontend", metadata: ["socket": "\(config.name)", "error": "\(error)"])
-            return
+            do {
+                return (front, try MonitoredSocket(context: context, config: proxy.backend, recorder: recorders[1], logger: logger))
+            } catch {
+                front.close()
+                throw error
+            }
         }
-        do {
-            back = try MonitoredSocket(context: context, config: proxy.backend, recorder: recorders[1], logger: logger)
-        } catch {
-            logger.error("cannot create proxy backend", metadata: ["socket": "\(config.name)", "error": "\(error)"])
-            front.close()
-            return
-        }
+        guard let (front, back) = made else { return }
         info.publish(sides: [front.endpoints, back.endpoints])
         markReady([front.endpoints, back.endpoints])
         var loop = ProxyLoop(runner: self, front: front, back: back)

@@ -14,6 +14,13 @@ struct RequestTracker {
         self.capacity = capacity
     }
 
+    /// Entries kept for eviction order (tests check that it stays bounded).
+    var queuedEntries: Int { order.count - orderHead }
+
+    private func isPending(_ entry: (key: [UInt8], time: Double)) -> Bool {
+        started[entry.key]?.contains(entry.time) ?? false
+    }
+
     /// A request with routing envelope `key` entered the frontend at `now`.
     /// Returns how many requests were evicted to stay within capacity.
     mutating func request(_ key: [UInt8], now: Double) -> Int {
@@ -22,6 +29,7 @@ struct RequestTracker {
         inFlight += 1
         var evicted = 0
         while inFlight > capacity, evictOldest() { evicted += 1 }
+        compactIfNeeded()
         return evicted
     }
 
@@ -35,36 +43,49 @@ struct RequestTracker {
         return max(0, now - start)
     }
 
-    /// Evicts requests older than the timeout; returns how many.
+    /// Evicts requests older than the timeout; returns how many. Only expired entries are looked
+    /// at: an answered entry at the head must not make a young pending request go instead.
     mutating func evictExpired(now: Double) -> Int {
         var evicted = 0
         while orderHead < order.count, now - order[orderHead].time >= timeout {
-            if evictOldest() { evicted += 1 }
+            let (key, time) = order[orderHead]
+            orderHead += 1
+            if removePending(key, time) { evicted += 1 }
         }
         compactIfNeeded()
         return evicted
     }
 
-    /// Drops the oldest entry of `order`; true when it was still unanswered.
+    /// Removes the pending start `time` of `key`; false when it was answered already.
+    private mutating func removePending(_ key: [UInt8], _ time: Double) -> Bool {
+        guard var times = started[key], let index = times.firstIndex(of: time) else { return false }
+        times.remove(at: index)
+        if times.isEmpty { started.removeValue(forKey: key) } else { started[key] = times }
+        inFlight -= 1
+        return true
+    }
+
+    /// Evicts the oldest pending request (over capacity); true when there was one.
     private mutating func evictOldest() -> Bool {
         while orderHead < order.count {
             let (key, time) = order[orderHead]
             orderHead += 1
-            // Stale entries (already answered) are skipped: the earliest start of the key is
-            // the one this entry records only if it is still pending.
-            if var times = started[key], let index = times.firstIndex(of: time) {
-                times.remove(at: index)
-                if times.isEmpty { started.removeValue(forKey: key) } else { started[key] = times }
-                inFlight -= 1
-                return true
-            }
+            if removePending(key, time) { return true }
         }
         return false
     }
 
     private mutating func compactIfNeeded() {
+        // Answered entries at the head are dead weight.
+        while orderHead < order.count, !isPending(order[orderHead]) { orderHead += 1 }
         if orderHead > 1024 && orderHead * 2 > order.count {
             order.removeFirst(orderHead)
+            orderHead = 0
+        }
+        // Answered entries behind a long-pending one: keep the queue within a bound of the
+        // requests really in flight, whatever the rate and timeout.
+        if order.count - orderHead > 2 * capacity + 1024 {
+            order = order[orderHead...].filter { isPending($0) }
             orderHead = 0
         }
         if inFlight == 0 && orderHead == order.count {

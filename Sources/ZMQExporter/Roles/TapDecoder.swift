@@ -21,6 +21,9 @@ public final class TapDecoder: @unchecked Sendable {
     public let labelValuesDropped: Counter
     public let messageAge: ValueHistogram?
 
+    /// Message ages at or beyond this many seconds are not observed.
+    public static let maxPlausibleAge: Double = 86_400
+
     public static let overflowValue = "__overflow__"
     /// Longer label values are cut to this many bytes, so one message cannot make a huge series.
     public static let maxLabelValueBytes = 128
@@ -68,9 +71,11 @@ public final class TapDecoder: @unchecked Sendable {
         let key = labelKey(body: body, dropped: &dropped)
         if dropped { labelValuesDropped.increment() }
         counter(forKey: key).increment()
-        if let ts = config.timestamp, let messageAge, let sent = Self.number(slots[config.labels.count], in: body), sent.isFinite {
-            // A clock slightly ahead of ours gives a small negative age: count it as zero.
-            messageAge.record(max(0, now - sent * ts.unit.scale))
+        if let ts = config.timestamp, let messageAge, let sent = Self.number(slots[config.labels.count], in: body), sent > 0 {
+            // A clock slightly ahead of ours gives a small negative age: count it as zero. An age
+            // beyond a day is a wrong unit or a bogus field; one such value would swamp the sum.
+            let age = now - sent * ts.unit.scale
+            if age.isFinite && age < Self.maxPlausibleAge { messageAge.record(max(0, age)) }
         }
     }
 

@@ -31,15 +31,12 @@ final class TapRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
     static let batch = 512
 
     override func run() {
-        let socket: MonitoredSocket
-        do {
-            socket = try MonitoredSocket(context: context, config: tap.socket, recorder: recorders[0], logger: logger) { s throws(ZMQError) in
+        let made = retrying("tap socket", socket: config.name) {
+            try MonitoredSocket(context: context, config: tap.socket, recorder: recorders[0], logger: logger) { s throws(ZMQError) in
                 if s.type == .sub { for prefix in self.tap.subscribe { try s.subscribe(prefix) } }
             }
-        } catch {
-            logger.error("cannot create tap socket", metadata: ["socket": "\(config.name)", "error": "\(error)"])
-            return
         }
+        guard let socket = made else { return }
         info.publish(sides: [socket.endpoints])
         markReady([socket.endpoints])
         let metrics = recorders[0].metrics

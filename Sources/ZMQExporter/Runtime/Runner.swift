@@ -64,6 +64,29 @@ class Runner: @unchecked Sendable {
     /// The role's loop; runs on the runner's thread. Subclasses override.
     func run() {}
 
+    /// Calls `make` until it succeeds or the runner stops (nil then), waiting 0.5 s, 1 s, ... up
+    /// to 10 s between tries: a socket that cannot be created now (EMFILE, the socket limit)
+    /// may be creatable later, and a runner that gave up would stay unready until a reload.
+    func retrying<T>(_ what: String, socket name: String, _ make: () throws -> T) -> T? {
+        var delay = Duration.milliseconds(500)
+        var attempt = 0
+        while !isStopping {
+            do {
+                return try make()
+            } catch {
+                attempt += 1
+                let level: Logger.Level = attempt == 1 ? .error : .debug
+                logger.log(level: level, "cannot create \(what); retrying", metadata: ["socket": "\(name)", "error": "\(error)", "attempt": "\(attempt)"])
+            }
+            let deadline = ContinuousClock.now + delay
+            while !isStopping && ContinuousClock.now < deadline {
+                Thread.sleep(forTimeInterval: Double(Self.stopCheckMilliseconds) / 1000)
+            }
+            delay = min(delay * 2, .seconds(10))
+        }
+        return nil
+    }
+
     func markReady(_ endpoints: [[(endpoint: String, mode: String)]]) {
         endpointsBox.withLock { $0 = endpoints }
         readyFlag.store(true, ordering: .releasing)
