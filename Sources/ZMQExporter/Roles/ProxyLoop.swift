@@ -199,7 +199,7 @@ struct ProxyLoop {
             runner.unanswered?.increment(by: Int64(evicted))
             runner.inFlight?.set(Int64(tracker.inFlight))
         }
-        runner.updateStatus("\(tracker.inFlight) in flight")
+        runner.inFlightCount.store(tracker.inFlight, ordering: .relaxed)
     }
 
     static func now() -> Double {

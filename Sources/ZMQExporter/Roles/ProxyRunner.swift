@@ -17,7 +17,8 @@ final class ProxyRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
     let inFlight: Gauge?
     let unanswered: Counter?
     let subscriptions: Gauge?
-    private let status = Mutex<String>("")
+    /// Requests in flight, for the landing page's status line (brokers only).
+    let inFlightCount = Atomic<Int>(0)
     let latencies = LatencyWindow()
 
     init(config: SocketConfig, proxy: ProxyConfig, metrics: Metrics, context: Context, logger: Logger) {
@@ -41,7 +42,7 @@ final class ProxyRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
 
     var latencyWindow: LatencyWindow? { proxy.kind == .broker ? latencies : nil }
 
-    var summary: String { status.withLock { $0 } }
+    var summary: String { proxy.kind == .broker ? "\(inFlightCount.load(ordering: .relaxed)) in flight" : "" }
 
     /// Messages moved per wake-up before monitors and the stop flag are looked at again.
     static let batch = 1024
@@ -67,9 +68,5 @@ final class ProxyRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
         loop.run()
         front.close()
         back.close()
-    }
-
-    func updateStatus(_ text: String) {
-        status.withLock { $0 = text }
     }
 }
