@@ -22,6 +22,26 @@ import Testing
         #expect(request.headers.fields.last?.name == "X-Thing")
     }
 
+    /// Found by the fuzzer: an unfinished line with a bad method byte got 400 at once, the same
+    /// line complete got 505 for its version. Whole or in pieces, it must get the same answer.
+    @Test func badMethodAndBadVersionGetTheSameStatusWholeOrSplit() {
+        let line: [UInt8] = Array("PR".utf8) + [0x88] + Array("I * HTTP/0.\n".utf8)
+        let whole = parse([line])
+        let split = parse([Array(line[..<5]), Array(line[5...])])
+        #expect(whole.error?.status == 400)
+        #expect(split.error?.status == 400)
+    }
+
+    /// Also found by the fuzzer: an over-long line with a bad method byte got 414 whole and 400 split.
+    @Test func overlongLineWithBadMethodGetsTheSameStatusWholeOrSplit() {
+        let limits = Limits(maxRequestLineBytes: 64)
+        let line = [UInt8](repeating: 0xFF, count: 100) + Array(" / HTTP/1.1\r\n\r\n".utf8)
+        #expect(parse([line], limits: limits).error?.status == 400)
+        #expect(parse([Array(line[..<40]), Array(line[40...])], limits: limits).error?.status == 400)
+        let goodMethod = [UInt8](repeating: UInt8(ascii: "G"), count: 100) + Array(" / HTTP/1.1\r\n\r\n".utf8)
+        #expect(parse([goodMethod], limits: limits).error?.status == 414)
+    }
+
     @Test func bareLineFeedsAreAccepted() {
         #expect(parse("GET / HTTP/1.1\nHost: x\n\n").requests.count == 1)
     }

@@ -1,21 +1,23 @@
 extension HTTPRequestParser {
     /// Request line: method SP request-target SP HTTP-version (RFC 9112 §3), single spaces.
-    /// The version is checked first so the HTTP/2 preface ("PRI * HTTP/2.0") gets 505.
+    /// The method is checked before the version, as an unfinished line's method is (so a line
+    /// parses the same whole or in pieces); the version comes next, so the HTTP/2 preface
+    /// ("PRI * HTTP/2.0", a valid method) still gets 505.
     mutating func parseRequestLine(_ start: Int, _ end: Int) -> HTTPParseError? {
         let parsed: Result<(String, String, HTTPVersion), HTTPParseError> = buffer.withUnsafeBufferPointer { bytes in
             let line = UnsafeBufferPointer(rebasing: bytes[start..<end])
             guard let space1 = line.firstIndex(of: .space),
                   let space2 = line[(space1 + 1)...].firstIndex(of: .space)
             else { return .failure(.badRequest("malformed request line")) }
+            let method = line[..<space1]
+            guard !method.isEmpty, method.allSatisfy(ByteClass.isToken) else {
+                return .failure(.badRequest("invalid method"))
+            }
             let versionBytes = UnsafeBufferPointer(rebasing: line[(space2 + 1)...])
             let version: HTTPVersion
             switch Self.parseVersion(versionBytes) {
             case .success(let parsed): version = parsed
             case .failure(let error): return .failure(error)
-            }
-            let method = line[..<space1]
-            guard !method.isEmpty, method.allSatisfy(ByteClass.isToken) else {
-                return .failure(.badRequest("invalid method"))
             }
             let target = line[(space1 + 1)..<space2]
             guard !target.isEmpty, target.allSatisfy({ ByteClass.target[Int($0)] }) else {

@@ -197,7 +197,9 @@ public struct HTTPRequestParser: Sendable {
             // A TLS ClientHello or binary junk may never contain a LF: refuse it now rather than
             // at the header-read timeout, as soon as the method so far is not a token.
             return pendingMethodIsInvalid() ? .fail(.badRequest("invalid method")) : .needMore
-        case .tooLong: return .fail(.requestLineTooLong)
+        case .tooLong:
+            // The method is judged first however the line arrives, so pieces and whole agree.
+            return .fail(pendingMethodIsInvalid() ? .badRequest("invalid method") : .requestLineTooLong)
         case .line(let start, let end):
             if let error = parseRequestLine(start, end) { return .fail(error) }
             state = .headerLines
