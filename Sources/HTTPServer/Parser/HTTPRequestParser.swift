@@ -220,36 +220,28 @@ public struct HTTPRequestParser: Sendable {
     }
 
     private mutating func headerLineStep() -> Step {
-        let budget = max(0, limits.maxHeaderBytes - partial.headerBytes - 1)
-        let lineStart = readIndex
-        switch takeLine(maxContent: budget) {
-        case .incomplete: return .needMore
-        case .tooLong: return .fail(.headersTooLarge)
-        case .line(let start, let end):
-            if start == end { return finishHead() }
-            partial.headerBytes += readIndex - lineStart
-            if partial.headerBytes > limits.maxHeaderBytes { return .fail(.headersTooLarge) }
-            partial.fieldCount += 1
-            if partial.fieldCount > limits.maxHeaderCount { return .fail(.headersTooLarge) }
-            if let error = parseField(start, end, keep: true) { return .fail(error) }
-            return .proceed
-        }
+        fieldLineStep(keep: true) { $0.finishHead() }
     }
 
     private mutating func trailerLineStep() -> Step {
+        // Trailers are checked for syntax but not merged into the headers (RFC 9110 §6.5.1).
+        fieldLineStep(keep: false) { _ in .complete }
+    }
+
+    /// One header or trailer line under the shared header budget; the empty line ends the block.
+    private mutating func fieldLineStep(keep: Bool, atEnd: (inout Self) -> Step) -> Step {
         let budget = max(0, limits.maxHeaderBytes - partial.headerBytes - 1)
         let lineStart = readIndex
         switch takeLine(maxContent: budget) {
         case .incomplete: return .needMore
         case .tooLong: return .fail(.headersTooLarge)
         case .line(let start, let end):
-            if start == end { return .complete }
+            if start == end { return atEnd(&self) }
             partial.headerBytes += readIndex - lineStart
             if partial.headerBytes > limits.maxHeaderBytes { return .fail(.headersTooLarge) }
             partial.fieldCount += 1
             if partial.fieldCount > limits.maxHeaderCount { return .fail(.headersTooLarge) }
-            // Trailers are checked for syntax but not merged into the headers (RFC 9110 §6.5.1).
-            if let error = parseField(start, end, keep: false) { return .fail(error) }
+            if let error = parseField(start, end, keep: keep) { return .fail(error) }
             return .proceed
         }
     }

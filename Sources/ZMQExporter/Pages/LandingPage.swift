@@ -63,7 +63,7 @@ enum LandingPage {
         if !events.isEmpty {
             html += "<details open><summary>Last events</summary><ul class=\"events\">"
             for (label, recorded) in events {
-                html += "<li><time>\(timeFormatter.string(from: recorded.time))</time> <b>\(recorded.event.kind.name)</b> \(escape(label)) <small>\(escape(detail(recorded.event)))</small></li>"
+                html += "<li><time>\(clockTime(recorded.time))</time> <b>\(recorded.event.kind.name)</b> \(escape(label)) <small>\(escape(detail(recorded.event)))</small></li>"
             }
             html += "</ul></details>"
         }
@@ -81,12 +81,14 @@ enum LandingPage {
         }
     }
 
-    nonisolated(unsafe) static let timeFormatter: DateFormatter = {
-        let f = DateFormatter()
-        f.dateFormat = "HH:mm:ss"
-        f.timeZone = TimeZone(identifier: "UTC")
-        return f
-    }()
+    /// `HH:mm:ss` in UTC. Pages render on several HTTP worker threads at once, and a shared
+    /// DateFormatter is not safe to use from more than one thread.
+    static func clockTime(_ date: Date) -> String {
+        var seconds = time_t(date.timeIntervalSince1970)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return String(format: "%02d:%02d:%02d", parts.tm_hour, parts.tm_min, parts.tm_sec)
+    }
 
     static func escape(_ s: String) -> String {
         var out = ""

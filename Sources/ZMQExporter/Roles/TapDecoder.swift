@@ -80,22 +80,18 @@ public final class TapDecoder: @unchecked Sendable {
     }
 
     /// The combination key of the labels' values in `slots`, learning new values up to the limit.
-    private func labelKey(body: UnsafeRawBufferPointer, dropped: UnsafeMutablePointer<Bool>?) -> Int {
+    private func labelKey(body: UnsafeRawBufferPointer, dropped: inout Bool) -> Int {
         var key = 0
         let radix = config.maxLabelValues + 1
         for index in config.labels.indices {
-            key = key * radix + valueIndex(label: index, slot: slots[index], body: body, dropped: dropped)
+            key = key * radix + valueIndex(label: index, slot: slots[index], body: body, dropped: &dropped)
         }
         return key
     }
 
-    private func labelKey(body: UnsafeRawBufferPointer, dropped: inout Bool) -> Int {
-        withUnsafeMutablePointer(to: &dropped) { labelKey(body: body, dropped: $0) }
-    }
-
     /// The index of the slot's value among the label's known values; `maxLabelValues` stands
     /// for `__overflow__`.
-    private func valueIndex(label: Int, slot: JSONFieldScanner.Slot, body: UnsafeRawBufferPointer, dropped: UnsafeMutablePointer<Bool>?) -> Int {
+    private func valueIndex(label: Int, slot: JSONFieldScanner.Slot, body: UnsafeRawBufferPointer, dropped: inout Bool) -> Int {
         let bytes: UnsafeRawBufferPointer
         var owned: [UInt8] = []
         switch slot {
@@ -121,7 +117,7 @@ public final class TapDecoder: @unchecked Sendable {
             return known[label].count - 1
         }
         if let found { return found }
-        dropped?.pointee = true
+        dropped = true
         return config.maxLabelValues
     }
 
