@@ -64,10 +64,10 @@ fuzz-http:
 clean:
 	rm -rf .build
 
-# libFuzzer targets for the tap JSON scanner, the monitor-event decoder and the YAML config
+# libFuzzer targets for the YAML reader, the tap JSON scanner, the monitor-event decoder and the config
 # loader (FUZZ_SECONDS each); `make fuzz` runs them and the HTTP parser's.
 fuzz-decoders:
-	Fuzz/run.sh TapJSON MonitorEvent ConfigLoader
+	Fuzz/run.sh YAML TapJSON MonitorEvent ConfigLoader
 
 fuzz: fuzz-decoders fuzz-http
 

@@ -1,22 +1,23 @@
 #!/usr/bin/env bash
 # Builds each libFuzzer target from the sources it exercises and runs it for FUZZ_SECONDS.
-# Usage: Fuzz/run.sh [target...]   (targets: TapJSON MonitorEvent ConfigLoader; HTTPParser has its own make target)
+# Usage: Fuzz/run.sh [target...]   (targets: YAML TapJSON MonitorEvent ConfigLoader; HTTPParser has its own make target)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${FUZZ_SECONDS:-60}"
 out=.build-fuzz
 mkdir -p "$out"
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(TapJSON MonitorEvent ConfigLoader)
+[ ${#targets[@]} -gt 0 ] || targets=(YAML TapJSON MonitorEvent ConfigLoader)
 for target in "${targets[@]}"; do
   case "$target" in
+    YAML) sources=(Sources/ZMQExporter/Config/YAMLNode.swift Sources/ZMQExporter/Config/YAMLParser.swift) ;;
     TapJSON) sources=(Sources/ZMQExporter/Decoding/JSONFieldScanner.swift Sources/ZMQExporter/Decoding/JSONCursor.swift) ;;
     MonitorEvent) sources=(Sources/ZeroMQ/MonitorEvent.swift Sources/ZeroMQ/ProtocolError.swift) ;;
     ConfigLoader) sources=() ;;
     *) echo "unknown fuzz target $target" >&2; exit 2 ;;
   esac
   if [ "$target" = ConfigLoader ]; then
-    # The loader needs Yams: build the whole module in Fuzz/ConfigLoader's own package.
+    # The loader needs the whole ZMQExporter module: build it in Fuzz/ConfigLoader's own package.
     (cd Fuzz/ConfigLoader && swift build -c release --scratch-path "../../$out/config" -Xswiftc -sanitize=fuzzer,address)
     cp "$out/config/release/ConfigFuzz" "$out/fuzz-$target"
   else

@@ -199,8 +199,8 @@ import Testing
             sockets:
               - name: a
                 role: [tap
-            """, line: 4, column: 1,
-            message: "invalid YAML: while parsing a flow sequence did not find expected ',' or ']'"),
+            """, line: 3, column: 11,
+            message: "invalid YAML: the list '[...]' opened here is not closed"),
         Case(kind: "empty file", yaml: "", line: 1, column: 1,
             message: "the file is empty: expected a mapping with 'sockets'"),
         Case(kind: "sockets not a list", yaml: "sockets: {name: a}", line: 1, column: 10,

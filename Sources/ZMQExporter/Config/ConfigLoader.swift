@@ -1,30 +1,54 @@
-import Foundation
-import Yams
+import Glibc
 import ZeroMQ
 
 /// Reads a YAML config into an ``ExporterConfig``, collecting every error with its line and column.
 public enum ConfigLoader {
     /// Loads and validates the file at `path`. Throws ``ConfigErrors`` listing every problem.
     public static func load(path: String) throws(ConfigErrors) -> ExporterConfig {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigErrors(errors: [ConfigError(file: path, line: 0, column: 0, message: "cannot read the file")])
+        let bytes: [UInt8]
+        switch readFile(path, limit: maxFileSize) {
+        case .success(let read): bytes = read
+        case .failure(let problem):
+            throw ConfigErrors(errors: [ConfigError(file: path, line: 0, column: 0, message: problem.message)])
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
             throw ConfigErrors(errors: [ConfigError(file: path, line: 0, column: 0, message: "the file is not UTF-8")])
         }
         return try parse(text, file: path)
     }
 
+    /// A config of a thousand sockets is about 100 KiB; anything near this is not a config.
+    static let maxFileSize = 16 << 20
+
+    struct ReadProblem: Error { let message: String }
+
+    /// The whole file, or why it cannot be read (errno's text, or that it is too large).
+    static func readFile(_ path: String, limit: Int) -> Result<[UInt8], ReadProblem> {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .failure(ReadProblem(message: "cannot read the file: \(String(cString: strerror(errno)))")) }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return .failure(ReadProblem(message: "cannot read the file: \(String(cString: strerror(errno)))"))
+            }
+            if count == 0 { return .success(bytes) }
+            bytes += chunk[0..<count]
+            if bytes.count > limit { return .failure(ReadProblem(message: "the file is larger than \(limit >> 20) MiB")) }
+        }
+    }
+
     /// Parses config `text`; `file` names it in errors.
     public static func parse(_ text: String, file: String = "<config>") throws(ConfigErrors) -> ExporterConfig {
         var reader = NodeReader(file: file)
-        let root: Node?
+        let root: YAMLNode?
         do {
-            root = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            throw ConfigErrors(errors: [reader.yamlError(error)])
+            root = try YAMLParser.parse(text)
         } catch {
-            throw ConfigErrors(errors: [ConfigError(file: file, line: 0, column: 0, message: "\(error)")])
+            throw ConfigErrors(errors: [ConfigError(file: file, line: error.mark.line, column: error.mark.column, message: "invalid YAML: \(error.message)")])
         }
         guard let root else {
             throw ConfigErrors(errors: [ConfigError(file: file, line: 1, column: 1, message: "the file is empty: expected a mapping with 'sockets'")])
@@ -42,36 +66,25 @@ struct NodeReader {
 
     init(file: String) { self.file = file }
 
-    mutating func fail(_ node: Node?, _ message: String) {
+    mutating func fail(_ node: YAMLNode?, _ message: String) {
         let mark = node?.mark
         errors.append(ConfigError(file: file, line: mark?.line ?? 0, column: mark?.column ?? 0, message: message))
-    }
-
-    func yamlError(_ error: YamlError) -> ConfigError {
-        switch error {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _), .composer(let context, let problem, let mark, _):
-            let prefix = context.map { "\($0.text) " } ?? ""
-            return ConfigError(file: file, line: mark.line, column: mark.column, message: "invalid YAML: \(prefix)\(problem)")
-        default:
-            return ConfigError(file: file, line: 0, column: 0, message: "invalid YAML: \(error)")
-        }
     }
 
     // MARK: Generic shapes
 
     /// The mapping's entries by key, reporting non-string, duplicate and unknown keys.
-    mutating func mapping(_ node: Node, what: String, allowed: Set<String>) -> [String: Node]? {
-        guard case .mapping(let mapping) = node else {
+    mutating func mapping(_ node: YAMLNode, what: String, allowed: Set<String>) -> [String: YAMLNode]? {
+        guard case .mapping(let mapping) = node.kind else {
             fail(node, "\(what) must be a mapping")
             return nil
         }
-        var result: [String: Node] = [:]
+        var result: [String: YAMLNode] = [:]
         for (keyNode, value) in mapping {
-            guard case .scalar(let scalar) = keyNode else {
+            guard let key = keyNode.string else {
                 fail(keyNode, "\(what) has a key that is not a string")
                 continue
             }
-            let key = scalar.string
             if result[key] != nil {
                 fail(keyNode, "\(what) has the key '\(key)' twice")
             } else if !allowed.contains(key) {
@@ -84,16 +97,16 @@ struct NodeReader {
         return result
     }
 
-    mutating func string(_ node: Node, what: String) -> String? {
-        guard case .scalar(let scalar) = node else {
+    mutating func string(_ node: YAMLNode, what: String) -> String? {
+        guard let text = node.string else {
             fail(node, "\(what) must be a string")
             return nil
         }
-        return scalar.string
+        return text
     }
 
-    mutating func integer(_ node: Node, what: String, range: ClosedRange<Int>) -> Int? {
-        guard case .scalar(let scalar) = node, let value = Int(scalar.string) else {
+    mutating func integer(_ node: YAMLNode, what: String, range: ClosedRange<Int>) -> Int? {
+        guard let text = node.string, let value = Int(text) else {
             fail(node, "\(what) must be a whole number")
             return nil
         }
@@ -104,7 +117,7 @@ struct NodeReader {
         return value
     }
 
-    mutating func duration(_ node: Node, what: String) -> Duration? {
+    mutating func duration(_ node: YAMLNode, what: String) -> Duration? {
         guard let text = string(node, what: what) else { return nil }
         guard let value = ConfigValues.duration(text) else {
             fail(node, "\(what) '\(text)' is not a duration like 250ms, 5s or 1m")
@@ -114,9 +127,9 @@ struct NodeReader {
     }
 
     /// A duration option in milliseconds: `100ms`, `5s`, or a bare number of milliseconds.
-    mutating func milliseconds(_ node: Node, what: String, range: ClosedRange<Int>) -> Int32? {
+    mutating func milliseconds(_ node: YAMLNode, what: String, range: ClosedRange<Int>) -> Int32? {
         var ms: Int
-        if case .scalar(let scalar) = node, let value = Int(scalar.string) {
+        if let text = node.string, let value = Int(text) {
             ms = value
         } else {
             guard let value = duration(node, what: what) else { return nil }
@@ -129,9 +142,9 @@ struct NodeReader {
         return Int32(ms)
     }
 
-    mutating func stringList(_ node: Node, what: String) -> [String]? {
-        if case .scalar(let scalar) = node { return [scalar.string] }
-        guard case .sequence(let sequence) = node else {
+    mutating func stringList(_ node: YAMLNode, what: String) -> [String]? {
+        if let text = node.string { return [text] }
+        guard case .sequence(let sequence) = node.kind else {
             fail(node, "\(what) must be a list of strings")
             return nil
         }
@@ -142,7 +155,7 @@ struct NodeReader {
         return result
     }
 
-    mutating func socketType(_ node: Node, what: String, allowed: [SocketType]) -> SocketType? {
+    mutating func socketType(_ node: YAMLNode, what: String, allowed: [SocketType]) -> SocketType? {
         guard let text = string(node, what: what) else { return nil }
         guard let type = SocketType(name: text) else {
             fail(node, "\(what) '\(text)' is not a ZeroMQ socket type")

@@ -19,7 +19,7 @@ enum ConfigValues {
     /// Port `*` (libzmq picks one) and host `*` (all interfaces) are for bind only.
     static func endpointProblem(_ endpoint: String, mode: EndpointMode) -> String? {
         let shape = "an endpoint is tcp://host:port, ipc://path or inproc://name"
-        guard let schemeEnd = endpoint.range(of: "://") else { return "'\(endpoint)' has no scheme: \(shape)" }
+        guard let schemeEnd = endpoint.firstRange(of: "://") else { return "'\(endpoint)' has no scheme: \(shape)" }
         let scheme = endpoint[..<schemeEnd.lowerBound]
         let rest = String(endpoint[schemeEnd.upperBound...])
         switch scheme {

@@ -1,4 +1,3 @@
-import Yams
 import ZeroMQ
 
 /// The keys of each role.
@@ -6,7 +5,7 @@ extension NodeReader {
     static let tapTypes: [SocketType] = [.sub, .pull, .pair, .dealer, .router]
     static let probeTypes: [SocketType] = [.req, .dealer]
 
-    mutating func readTap(_ map: [String: Node], node: Node, name: String) -> TapConfig? {
+    mutating func readTap(_ map: [String: YAMLNode], node: YAMLNode, name: String) -> TapConfig? {
         guard let typeNode = map["type"] else {
             fail(node, "tap '\(name)' needs a 'type': \(Self.tapTypes.map(\.rawValue).joined(separator: ", "))")
             return nil
@@ -25,7 +24,7 @@ extension NodeReader {
             }
         }
         if let n = map["labels"] {
-            if case .mapping(let labels) = n {
+            if case .mapping(let labels) = n.kind {
                 for (key, value) in labels {
                     guard let label = string(key, what: "a label name"), let field = string(value, what: "a JSON field name") else { continue }
                     if !ConfigValues.isValidLabelName(label) || label == "socket" {
@@ -68,7 +67,7 @@ extension NodeReader {
         return tap
     }
 
-    mutating func readProbe(_ map: [String: Node], node: Node, name: String) -> ProbeConfig? {
+    mutating func readProbe(_ map: [String: YAMLNode], node: YAMLNode, name: String) -> ProbeConfig? {
         guard let typeNode = map["type"] else {
             fail(node, "probe '\(name)' needs a 'type': REQ or DEALER")
             return nil
@@ -87,7 +86,7 @@ extension NodeReader {
         return probe
     }
 
-    mutating func readProxy(_ map: [String: Node], node: Node, name: String) -> ProxyConfig? {
+    mutating func readProxy(_ map: [String: YAMLNode], node: YAMLNode, name: String) -> ProxyConfig? {
         let sideKeys = Self.endpointKeys.union(["type"])
         var sides: [EndpointConfig] = []
         for sideName in ["frontend", "backend"] {

@@ -1,4 +1,3 @@
-import Yams
 import ZeroMQ
 
 /// The config's own shape: `sockets:` and each role's keys.
@@ -12,13 +11,13 @@ extension NodeReader {
     static let probeKeys: Set<String> = ["type", "interval", "timeout", "retries", "request", "expect"]
     static let proxyKeys: Set<String> = ["frontend", "backend", "request_timeout", "max_in_flight"]
 
-    mutating func readConfig(_ root: Node) -> ExporterConfig {
+    mutating func readConfig(_ root: YAMLNode) -> ExporterConfig {
         guard let top = mapping(root, what: "the top level", allowed: ["sockets"]) else { return ExporterConfig(sockets: []) }
         guard let socketsNode = top["sockets"] else {
             fail(root, "missing 'sockets': a list of the sockets to run")
             return ExporterConfig(sockets: [])
         }
-        guard case .sequence(let sequence) = socketsNode else {
+        guard case .sequence(let sequence) = socketsNode.kind else {
             fail(socketsNode, "'sockets' must be a list")
             return ExporterConfig(sockets: [])
         }
@@ -30,7 +29,7 @@ extension NodeReader {
                 fail(item, "duplicate socket name '\(socket.name)' (first at line \(line))")
                 continue
             }
-            seen[socket.name] = item.mark?.line ?? 0
+            seen[socket.name] = item.mark.line
             sockets.append(socket)
         }
         checkBuckets(sockets, sequence: Array(sequence))
@@ -39,7 +38,7 @@ extension NodeReader {
 
     /// One histogram family has one bucket layout (swift-prometheus refuses two), so every
     /// socket exporting the same latency histogram must use the same `buckets`.
-    mutating func checkBuckets(_ sockets: [SocketConfig], sequence: [Node]) {
+    mutating func checkBuckets(_ sockets: [SocketConfig], sequence: [YAMLNode]) {
         var layouts: [String: (name: String, buckets: [Double])] = [:]
         for socket in sockets {
             let family: String?
@@ -51,7 +50,7 @@ extension NodeReader {
             guard let family else { continue }
             if let first = layouts[family], first.buckets != socket.buckets {
                 let node = sequence.first { item in
-                    if case .mapping(let m) = item { return m["name"]?.string == socket.name }
+                    if case .mapping(let pairs) = item.kind { return pairs.first { $0.key.string == "name" }?.value.string == socket.name }
                     return false
                 }
                 fail(node, "socket '\(socket.name)' sets buckets different from socket '\(first.name)'; sockets exporting \(family) must share one bucket layout")
@@ -61,7 +60,7 @@ extension NodeReader {
         }
     }
 
-    mutating func readSocket(_ node: Node) -> SocketConfig? {
+    mutating func readSocket(_ node: YAMLNode) -> SocketConfig? {
         let allowed = Self.commonKeys.union(Self.endpointKeys).union(Self.tapKeys).union(Self.probeKeys).union(Self.proxyKeys)
         guard let map = mapping(node, what: "a socket", allowed: allowed) else { return nil }
         guard let nameNode = map["name"], let name = string(nameNode, what: "name") else {
@@ -104,14 +103,14 @@ extension NodeReader {
         return SocketConfig(name: name, role: role, buckets: buckets)
     }
 
-    mutating func readBuckets(_ node: Node) -> [Double]? {
-        guard case .sequence(let sequence) = node, !sequence.isEmpty else {
+    mutating func readBuckets(_ node: YAMLNode) -> [Double]? {
+        guard case .sequence(let sequence) = node.kind, !sequence.isEmpty else {
             fail(node, "buckets must be a non-empty list of seconds")
             return nil
         }
         var values: [Double] = []
         for item in sequence {
-            guard case .scalar(let scalar) = item, let value = Double(scalar.string), value.isFinite, value > 0 else {
+            guard let text = item.string, let value = Double(text), value.isFinite, value > 0 else {
                 fail(item, "a bucket must be a positive number of seconds")
                 return nil
             }
@@ -125,7 +124,7 @@ extension NodeReader {
     }
 
     /// `bind`, `connect`, the socket options and `min_peers` of one socket or proxy side.
-    mutating func readEndpoints(_ map: [String: Node], node: Node, type: SocketType, what: String) -> EndpointConfig {
+    mutating func readEndpoints(_ map: [String: YAMLNode], node: YAMLNode, type: SocketType, what: String) -> EndpointConfig {
         var config = EndpointConfig(type: type)
         if let bindNode = map["bind"], let list = stringList(bindNode, what: "bind") {
             for endpoint in list {

@@ -1,0 +1,223 @@
+import Foundation
+import Testing
+@testable import ZMQExporter
+
+/// The config's YAML reader against PyYAML's composer (the node tree before any type
+/// resolution, so every scalar is text on both sides), and its errors with where they point.
+@Suite struct YAMLParserTests {
+    /// Documents in the parts of YAML a config uses, including the awkward corners.
+    static let documents: [String] = [
+        "sockets:\n  - name: a\n    role: tap\n    bind: [tcp://127.0.0.1:5000]\n",
+        "a: 1\nb:\n  c: 2\n  d: [x, y]\ne:\n- 1\n- 2\nf: last\n",
+        "- a\n- - b\n  - c\n- d: 1\n  e: 2\n-\n  f: 3\n- \n",
+        "k: {type: ROUTER, bind: [\"tcp://*:5555\", 'ipc:///tmp/x'], n: }\n",
+        "k: [a, b, ]\nl: {a: 1,}\nm: []\nn: {}\n",
+        "list: [a, {b: c}, [d, e], f: g]\n",
+        "json: {\"a\":1, \"b\": [true, null]}\n",
+        "plain: a value with spaces   # and a comment\nurl: http://x:80/y#frag\ncolon: a:b\n",
+        "multi: first line\n  second line\n\n  after a gap\nnext: 1\n",
+        "- first\n  continued\n- second\n",
+        "dq: \"a\\tb\\n\\\"c\\\" \\u00e9 \\x41 \\U0001F600 \\\\ \\/\"\nsq: 'it''s # not a comment'\n",
+        "fold: \"one\n  two\n\n  three\"\nsfold: 'a\n  b'\n",
+        "lit: |\n  line 1\n  line 2\n\n    indented\nnext: x\n",
+        "fold: >\n  one\n  two\n\n  three\n    more\n  four\n",
+        "strip: |-\n  text\n\n\nkeep: |+\n  text\n\n\nclip: |\n  text\n\n\nend: 1\n",
+        "explicit: |2\n    two more\n  base\n",
+        "empty: |\nnext: 1\n",
+        "base: &b [0.001, 0.01, 0.1]\nuse: *b\nmap: &m {x: 1}\nagain: *m\n",
+        "? \n",
+        "a: !!str 5\nb: !custom [1]\nc: &x !!int 7\nd: *x\n",
+        "--- \nsockets: []\n...\n",
+        "%YAML 1.2\n---\na: 1\n",
+        "# only a comment\n\n   # another\nkey: value # trailing\n# end\n",
+        "\"quoted key\": 1\n'single key': 2\nkey with spaces: 3\n",
+        "a:\n  - x\n  - y\nb:\n- z\n",
+        "x: -1\ny: -a\n",
+        "top: 'multi\n\n  line'\n",
+        "a: \"x\\\n  y\"\n",
+        "k: v\r\nl: w\r\n",
+        "\u{FEFF}bom: yes\n",
+        "unicode: héllo wörld ✓\n'ключ': значение\n",
+        "deep: [[[[[[1]]]]]]\n",
+        "a:\n  b:\n    c:\n      d: e\n  f: g\n",
+        "- [a, b]: c\n",
+        "seq:\n  -   spaced\n  -  x\n",
+    ]
+
+    @Test func parsesLikePyYAML() throws {
+        // "? \n" (an explicit key) is refused on purpose; everything else must match.
+        let accepted = Self.documents.filter { $0 != "? \n" }
+        let ours = try accepted.map { doc in try YAMLParser.parse(doc).map(Self.render) ?? "null" }
+        let theirs = try Self.pyyamlCompose(accepted)
+        try #require(theirs.count == accepted.count, "PyYAML answered \(theirs.count) of \(accepted.count) documents")
+        for (i, doc) in accepted.enumerated() {
+            #expect(ours[i] == theirs[i], "document \(i): \(doc.debugDescription)")
+        }
+    }
+
+    @Test func acceptsATabAfterAnEntryIndicator() throws {
+        // YAML 1.2 allows a tab as separation after "- "; PyYAML (1.1) does not, so it is checked here.
+        let node = try #require(try YAMLParser.parse("-\ttabbed\n"))
+        #expect(Self.render(node) == "[\"tabbed\"]")
+    }
+
+    @Test func refusesExplicitKeysAndSaysSo() {
+        #expect(throws: YAMLError.self) { try YAMLParser.parse("? \n") }
+        do {
+            _ = try YAMLParser.parse("? a\n: b\n")
+            Issue.record("accepted an explicit key")
+        } catch {
+            #expect(error.message.contains("explicit keys"))
+        }
+    }
+
+    struct Bad: CustomTestStringConvertible, Sendable {
+        let yaml: String
+        let line: Int
+        let column: Int
+        let message: String
+        var testDescription: String { yaml.debugDescription }
+    }
+
+    static let bad: [Bad] = [
+        Bad(yaml: "a: [1, 2\n", line: 1, column: 4, message: "the list '[...]' opened here is not closed"),
+        Bad(yaml: "a: {x: 1\n", line: 1, column: 4, message: "the mapping '{...}' opened here is not closed"),
+        Bad(yaml: "a: {x: 1\nb: 2\n", line: 2, column: 1, message: "expected ',' or '}' in the mapping '{...}' opened at line 1, column 4"),
+        Bad(yaml: "a: [\"1\" 2]\n", line: 1, column: 9, message: "expected ',' or ']' in the list '[...]' opened at line 1, column 4"),
+        Bad(yaml: "a: \"open\n", line: 1, column: 4, message: "a double-quoted string is not closed"),
+        Bad(yaml: "a: 'open\nb: 1\n", line: 1, column: 4, message: "a single-quoted string is not closed"),
+        Bad(yaml: "a: b: c\n", line: 1, column: 5, message: "a mapping value is not allowed here (a second ': ' on one line? quote the value)"),
+        Bad(yaml: "a: 1\n  b: 2\n", line: 2, column: 4, message: "a mapping value is not allowed here (a 'key: value' inside a value that spans lines?)"),
+        Bad(yaml: "a:\n  b: 1\n   c: 2\n", line: 3, column: 5, message: "a mapping value is not allowed here (a 'key: value' inside a value that spans lines?)"),
+        Bad(yaml: "a:\n  b:\n    - 1\n   c: 2\n", line: 4, column: 4, message: "this line is indented more than the mapping around it"),
+        Bad(yaml: "a:\n\tb: 1\n", line: 2, column: 1, message: "a tab in indentation; indent with spaces"),
+        Bad(yaml: "a: 1\nb\n", line: 2, column: 1, message: "expected a 'key: value' line (no ': ' after 'b')"),
+        Bad(yaml: "a: 1\n- b\n", line: 2, column: 1, message: "a sequence entry ('- ') where a 'key: value' line was expected"),
+        Bad(yaml: "a: - b\n", line: 1, column: 4, message: "a sequence cannot start on the same line as its key; put '- ' on the next line"),
+        Bad(yaml: "a: *nothing\n", line: 1, column: 4, message: "alias '*nothing' names no anchor defined before it"),
+        Bad(yaml: "a: \"\\q\"\n", line: 1, column: 5, message: "unknown escape '\\q' in a double-quoted string"),
+        Bad(yaml: "a: \"\\u12\"\n", line: 1, column: 5, message: "an escape needs 4 hexadecimal digits"),
+        Bad(yaml: "a: 1\n---\nb: 2\n", line: 2, column: 1, message: "a second YAML document ('---'); the config is one document"),
+        Bad(yaml: "a: @x\n", line: 1, column: 4, message: "'@' cannot start a plain value; quote it"),
+        Bad(yaml: "a: [1, , 2]\n", line: 1, column: 8, message: "an empty entry in a list '[...]'"),
+        Bad(yaml: "a: [1]x\n", line: 1, column: 7, message: "unexpected text after a value"),
+        Bad(yaml: "  a: 1\nb: 2\n", line: 2, column: 1, message: "this line's indentation matches no block above it"),
+    ]
+
+    @Test(arguments: bad)
+    func errorsSayWhatAndWhere(_ c: Bad) {
+        do {
+            let node = try YAMLParser.parse(c.yaml)
+            Issue.record("accepted: \(node.map(Self.render) ?? "nothing")")
+        } catch {
+            #expect(error == YAMLError(mark: YAMLMark(line: c.line, column: c.column), message: c.message))
+        }
+    }
+
+    @Test func nestingIsBounded() throws {
+        let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+        #expect(throws: YAMLError.self) { try YAMLParser.parse(deep) }
+        var block = ""
+        for level in 0..<200 { block += String(repeating: " ", count: level) + "k:\n" }
+        #expect(throws: YAMLError.self) { try YAMLParser.parse(block) }
+        let fine = String(repeating: "[", count: 60) + String(repeating: "]", count: 60)
+        #expect(try YAMLParser.parse(fine) != nil)
+    }
+
+    @Test func aliasesCannotExplode() {
+        // Each level doubles: 2^40 nodes if expanded.
+        var doc = "a0: &a0 [x, x]\n"
+        for level in 1...40 { doc += "a\(level): &a\(level) [*a\(level - 1), *a\(level - 1)]\n" }
+        do {
+            _ = try YAMLParser.parse(doc)
+            Issue.record("accepted a document of 2^40 nodes")
+        } catch {
+            #expect(error.message.contains("more than 1000000 nodes"))
+        }
+    }
+
+    @Test func aLongLineOfManyNodesParses() throws {
+        let items = (0..<200_000).map { "v\($0)" }.joined(separator: ", ")
+        let node = try #require(try YAMLParser.parse("list: [\(items)]\n"))
+        guard case .mapping(let pairs) = node.kind, case .sequence(let list) = pairs[0].value.kind else {
+            Issue.record("not a mapping of a list")
+            return
+        }
+        #expect(list.count == 200_000)
+        #expect(list.last?.mark == YAMLMark(line: 1, column: 8 + items.count - "v199999".count))
+    }
+
+    @Test func marksPointAtNodes() throws {
+        let node = try #require(try YAMLParser.parse("# c\nsockets:\n  - name: é\n    bind: [x, \"y\"]\n"))
+        guard case .mapping(let top) = node.kind, case .sequence(let list) = top[0].value.kind,
+              case .mapping(let socket) = list[0].kind, case .sequence(let bind) = socket[1].value.kind else {
+            Issue.record("unexpected shape")
+            return
+        }
+        #expect(node.mark == YAMLMark(line: 2, column: 1))
+        #expect(list[0].mark == YAMLMark(line: 3, column: 5))
+        #expect(socket[0].value.mark == YAMLMark(line: 3, column: 11))
+        #expect(socket[1].value.mark == YAMLMark(line: 4, column: 11))
+        #expect(bind[1].mark == YAMLMark(line: 4, column: 15))
+    }
+
+    // MARK: Helpers
+
+    /// Our tree as JSON text: a scalar is a string, a sequence an array, a mapping an array of
+    /// [key, value] pairs.
+    static func render(_ node: YAMLNode) -> String {
+        switch node.kind {
+        case .scalar(let text): return json(text)
+        case .sequence(let items): return "[" + items.map(render).joined(separator: ",") + "]"
+        case .mapping(let pairs): return "[" + pairs.map { "[\(render($0.key)),\(render($0.value))]" }.joined(separator: ",") + "]"
+        }
+    }
+
+    /// A JSON string literal escaped as Python's `json.dumps` does by default (ASCII only).
+    static func json(_ text: String) -> String {
+        var out = "\""
+        for unit in text.utf16 {
+            switch unit {
+            case 0x22: out += "\\\""
+            case 0x5C: out += "\\\\"
+            case 0x0A: out += "\\n"
+            case 0x0D: out += "\\r"
+            case 0x09: out += "\\t"
+            case 0x08: out += "\\b"
+            case 0x0C: out += "\\f"
+            case 0x20...0x7E: out.unicodeScalars.append(Unicode.Scalar(UInt8(unit)))
+            default:
+                let hex = String(unit, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            }
+        }
+        return out + "\""
+    }
+
+    /// PyYAML's `compose` for each document, rendered like ``render(_:)``.
+    static func pyyamlCompose(_ documents: [String]) throws -> [String] {
+        let script = """
+            import json, sys, yaml
+            def render(node):
+                if node is None: return "null"
+                if isinstance(node, yaml.ScalarNode): return json.dumps(node.value)
+                if isinstance(node, yaml.SequenceNode): return "[" + ",".join(render(n) for n in node.value) + "]"
+                return "[" + ",".join("[" + render(k) + "," + render(v) + "]" for k, v in node.value) + "]"
+            for doc in json.load(sys.stdin):
+                print(render(yaml.compose(doc, Loader=yaml.SafeLoader)))
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.fileHandleForWriting.write(try JSONSerialization.data(withJSONObject: documents))
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "python3 with PyYAML failed")
+        return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+    }
+}
