@@ -1,20 +1,20 @@
-import Foundation
+import Glibc
 
 /// The standard `process_*` metrics, read from /proc at scrape time (as the Go client does).
 enum ProcessMetrics {
     static let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
     static let pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
     static let bootTime: Double = {
-        guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8) else { return 0 }
+        guard let stat = Files.readText("/proc/stat") else { return 0 }
         for line in stat.split(separator: "\n") where line.hasPrefix("btime ") {
-            return Double(line.dropFirst(6).trimmingCharacters(in: .whitespaces)) ?? 0
+            return Double(trimmingBlanks(line.dropFirst(6))) ?? 0
         }
         return 0
     }()
 
     /// Appends the families in the text exposition format.
     static func emit(into out: inout [UInt8]) {
-        guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+        guard let stat = Files.readText("/proc/self/stat"),
               let close = stat.lastIndex(of: ")") else { return }
         // Fields after "(comm)": state is field 3; utime 14, stime 15, starttime 22, vsize 23, rss 24.
         let fields = stat[stat.index(after: close)...].split(separator: " ")
@@ -43,6 +43,13 @@ enum ProcessMetrics {
             if entry.pointee.d_name.0 != UInt8(ascii: ".") { count += 1 }
         }
         return max(0, count - 1)
+    }
+
+    /// `text` without the spaces and tabs around it (/proc pads its numbers with both).
+    static func trimmingBlanks(_ text: Substring) -> Substring {
+        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = text.firstIndex(where: { !isBlank($0) }), let last = text.lastIndex(where: { !isBlank($0) }) else { return "" }
+        return text[first...last]
     }
 
     static func family(_ out: inout [UInt8], _ name: String, _ type: String, _ help: String, _ value: Double) {
