@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 import Testing
 @testable import ZMQExporter
 
@@ -116,6 +117,20 @@ import Testing
         }
         #expect(latch.wait(timeout: .seconds(5)))
         #expect(latch.wait(timeout: .zero))
+    }
+
+    @Test func tickerCallsUntilStopped() throws {
+        let calls = Atomic<Int>(0)
+        let ticker = try Ticker(name: "ticker-test", every: .milliseconds(10)) {
+            calls.add(1, ordering: .relaxed)
+        }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while calls.load(ordering: .relaxed) < 3 && ContinuousClock.now < deadline { sleepThread(.milliseconds(5)) }
+        ticker.stop()
+        let stopped = calls.load(ordering: .relaxed)
+        #expect(stopped >= 3)
+        sleepThread(.milliseconds(50))
+        #expect(calls.load(ordering: .relaxed) == stopped)
     }
 
     @Test func sleepLastsAtLeastItsDuration() {
