@@ -1,6 +1,5 @@
 import ArgumentParser
-import Dispatch
-import Foundation
+import Logging
 import ZMQExporter
 
 /// `zmq-exporter demo`: the seed article's task-distribution system, with faults, watched by the
@@ -37,11 +36,12 @@ struct Demo: ParsableCommand {
 
     func run() throws {
         if printConfig {
-            FileHandle.standardOutput.write(Data(DemoConfigFile.builtIn.utf8))
+            StandardStream.output.write(DemoConfigFile.builtIn)
             return
         }
+        Lifecycle.blockSignals()
         let logger = web.makeLogger()
-        let file = DemoConfigFile.locate(executablePath: Bundle.main.executablePath ?? CommandLine.arguments.first)
+        let file = DemoConfigFile.locate(executablePath: DemoConfigFile.executablePath() ?? CommandLine.arguments.first)
         let agent = try Agent(configPath: nil, logger: logger)
         let endpoints: DemoEndpoints
         let system: DemoSystem
@@ -50,11 +50,11 @@ struct Demo: ParsableCommand {
             system = try DemoSystem(endpoints: endpoints, logger: logger)
         } catch {
             agent.stop()
-            FileHandle.standardError.write(Data("zmq-exporter demo: \(error)\n".utf8))
+            StandardStream.error.write("zmq-exporter demo: \(error)\n")
             throw ExitCode(1)
         }
         let service = ExporterService(agent: agent, options: web.serviceOptions())
-        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "demo-summary"))
+        var summary: Ticker?
         try Lifecycle.serve(service, logger: logger, onStart: { addresses in
             Lifecycle.printLine("demo: agent config from \(file.source); tasks \(endpoints.endpoint(.tasksFrontend)), events \(endpoints.endpoint(.eventsFrontend)), service \(endpoints.endpoint(.serviceFrontend)), results \(system.collectorEndpoint)")
             for address in addresses {
@@ -62,11 +62,15 @@ struct Demo: ParsableCommand {
                 Lifecycle.printLine("demo: landing page \(url)/  metrics \(url)\(web.telemetryPath)")
             }
             system.start()
-            timer.schedule(deadline: .now() + .seconds(Self.summaryInterval), repeating: .seconds(Self.summaryInterval))
-            timer.setEventHandler { Lifecycle.printLine(DemoSummary.line(system, agent: agent)) }
-            timer.resume()
+            do {
+                summary = try Ticker(name: "demo-summary", every: .seconds(Self.summaryInterval)) {
+                    Lifecycle.printLine(DemoSummary.line(system, agent: agent))
+                }
+            } catch {
+                logger.warning("no summary lines: cannot start their thread", metadata: ["error": "\(error)"])
+            }
         }, onStop: {
-            timer.cancel()
+            summary?.stop()
             if !system.stop(timeout: .seconds(2)) {
                 logger.warning("some demo parts did not stop in time")
             }

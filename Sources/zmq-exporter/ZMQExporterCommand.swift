@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import Logging
 import ZMQExporter
 import ZeroMQ
@@ -72,12 +71,13 @@ struct Run: ParsableCommand {
     @OptionGroup var web: WebOptions
 
     func run() throws {
+        Lifecycle.blockSignals()
         let logger = web.makeLogger()
         let config: ExporterConfig
         do {
             config = try ConfigLoader.load(path: configFile)
         } catch {
-            FileHandle.standardError.write(Data("zmq-exporter: invalid config:\n\(error)\n".utf8))
+            StandardStream.error.write("zmq-exporter: invalid config:\n\(error)\n")
             throw ExitCode(1)
         }
         Lifecycle.raiseFileLimit()
@@ -100,7 +100,7 @@ struct CheckConfig: ParsableCommand {
             for socket in config.sockets { print(ConfigSummary.line(socket)) }
             print("\(file): \(config.sockets.count) socket(s), OK")
         } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            StandardStream.error.write("\(error)\n")
             throw ExitCode(1)
         }
     }

@@ -15,8 +15,8 @@ public enum HTTPParseResult: Sendable {
 /// It enforces the size limits of ``Limits`` (request line, header bytes and count, body) and the
 /// framing rules of RFC 9112: line endings CRLF or LF (never a bare CR), no obsolete line folding,
 /// no whitespace before a header colon, Host exactly once in HTTP/1.1, and a request carrying both
-/// Content-Length and Transfer-Encoding is refused (request smuggling). Only Foundation-free code
-/// lives here so the libFuzzer target compiles these files on their own.
+/// Content-Length and Transfer-Encoding is refused (request smuggling). Only code that needs no other
+/// module lives here, so the libFuzzer target compiles these files on their own.
 public struct HTTPRequestParser: Sendable {
     /// Where the current request is, for the timeouts: waiting for one, reading its head, its body.
     public enum Phase: Sendable, Equatable {

@@ -1,7 +1,7 @@
 import CLinuxIO
 import Glibc
 
-/// A pthread that can be joined, for the event loop (Foundation's Thread cannot be joined).
+/// A pthread that can be joined, for the event loop (its stop waits for the loop to return).
 final class JoinableThread: @unchecked Sendable {
     // Written once in init before any other thread sees the object.
     private var handle = pthread_t()

@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 import Prometheus
 import Synchronization
@@ -18,7 +17,6 @@ public final class Agent: Sendable {
     private let reloadLock = Mutex<Void>(())
     private let reloadOK: Gauge
     private let reloadTime: Gauge
-    let startTime = Date()
 
     struct RunningSocket: @unchecked Sendable {
         let config: SocketConfig
@@ -103,7 +101,7 @@ public final class Agent: Sendable {
             next.sort { order[$0.config.name]! < order[$1.config.name]! }
             running.withLock { $0 = next }
             reloadOK.set(Int64(1))
-            reloadTime.set(Date().timeIntervalSince1970)
+            reloadTime.set(WallClock.now())
         }
     }
 

@@ -1,4 +1,3 @@
-import Foundation
 import HTTPServer
 import Logging
 import Synchronization
@@ -22,7 +21,7 @@ public final class ExporterService: Sendable {
     let history = History()
     let options: Options
     private let samplerStop = Atomic<Bool>(false)
-    private let samplerDone = DispatchSemaphore(value: 0)
+    private let samplerDone = Latch()
 
     public init(agent: Agent, options: Options) {
         self.agent = agent
@@ -69,19 +68,23 @@ public final class ExporterService: Sendable {
     /// Starts the HTTP server and the sampler; returns the bound addresses.
     public func start() throws -> [BoundAddress] {
         let addresses = try server.start()
-        let thread = Thread { [self] in
-            var next = Date()
-            while !samplerStop.load(ordering: .acquiring) {
-                if Date() >= next {
-                    history.sample(agent.sockets.flatMap(\.recorders))
-                    next = next.addingTimeInterval(History.interval)
+        do {
+            try startThread(name: "history") { [self] in
+                var next = WallClock.now()
+                while !samplerStop.load(ordering: .acquiring) {
+                    if WallClock.now() >= next {
+                        history.sample(agent.sockets.flatMap(\.recorders))
+                        next += History.interval
+                    }
+                    sleepThread(.milliseconds(200))
                 }
-                Thread.sleep(forTimeInterval: 0.2)
+                samplerDone.open()
             }
-            samplerDone.signal()
+        } catch {
+            // Metrics and the page still work; the page shows no rates.
+            agent.logger.warning("cannot start the landing page's sampler", metadata: ["error": "\(error)"])
+            samplerDone.open()
         }
-        thread.name = "history"
-        thread.start()
         return addresses
     }
 
@@ -90,6 +93,6 @@ public final class ExporterService: Sendable {
         samplerStop.store(true, ordering: .releasing)
         server.stop(gracePeriod: .seconds(2))
         agent.stop(timeout: timeout)
-        _ = samplerDone.wait(timeout: .now() + 1)
+        _ = samplerDone.wait(timeout: .seconds(1))
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 import Synchronization
 import ZeroMQ
@@ -12,7 +11,7 @@ class DemoActor: @unchecked Sendable {
     let schedule: DemoSchedule
     let logger: Logger
     private let stopFlag = Atomic<Bool>(false)
-    private let finished = DispatchSemaphore(value: 0)
+    private let finished = Latch()
     private var started = false
 
     /// How long an idle loop waits before looking at the stop flag and the schedule, in ms.
@@ -28,13 +27,16 @@ class DemoActor: @unchecked Sendable {
 
     func start() {
         started = true
-        let thread = Thread { [self] in
-            self.runSessions()
-            self.finish()
-            self.finished.signal()
+        do {
+            try startThread(name: "demo-\(name)") { [self] in
+                self.runSessions()
+                self.finish()
+                self.finished.open()
+            }
+        } catch {
+            logger.error("cannot start a demo part", metadata: ["part": "\(name)", "error": "\(error)"])
+            finished.open()
         }
-        thread.name = "demo-\(name)"
-        thread.start()
     }
 
     func requestStop() { stopFlag.store(true, ordering: .releasing) }
@@ -42,8 +44,7 @@ class DemoActor: @unchecked Sendable {
     /// Waits for the thread to finish; false when it did not within `timeout`.
     func waitUntilStopped(timeout: Duration) -> Bool {
         guard started else { return true }
-        let ms = Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        return finished.wait(timeout: .now() + .milliseconds(max(0, ms))) == .success
+        return finished.wait(timeout: timeout)
     }
 
     var isStopping: Bool { stopFlag.load(ordering: .acquiring) }
@@ -75,7 +76,7 @@ class DemoActor: @unchecked Sendable {
             let left = end - .now
             if left <= .zero { return }
             let step = min(left, .milliseconds(Self.tick))
-            Thread.sleep(forTimeInterval: Double(step.components.seconds) + Double(step.components.attoseconds) * 1e-18)
+            sleepThread(step)
         }
     }
 
@@ -110,6 +111,6 @@ class DemoActor: @unchecked Sendable {
     }
 
     static func nowMilliseconds() -> Int64 {
-        Int64((Date().timeIntervalSince1970 * 1000).rounded())
+        Int64((WallClock.now() * 1000).rounded())
     }
 }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// The demo's agent configuration: examples/demo.yml, found on disk when possible so that what a
 /// user reads is what runs, else the copy built into the binary (``builtIn``, which the system
 /// test `test_demo.py` keeps byte-for-byte equal to the file).
@@ -20,9 +18,9 @@ public struct DemoConfigFile: Sendable {
     /// executable's ancestor directories (a build in `<repo>/.build/<triple>/release/` finds
     /// `<repo>/examples/demo.yml`); falls back to the built-in copy.
     /// - Parameter executablePath: the running binary's path, or nil to skip that search.
-    public static func locate(workingDirectory: String = FileManager.default.currentDirectoryPath, executablePath: String?) -> DemoConfigFile {
+    public static func locate(workingDirectory: String = currentDirectory(), executablePath: String?) -> DemoConfigFile {
         for candidate in candidates(workingDirectory: workingDirectory, executablePath: executablePath) {
-            if let data = FileManager.default.contents(atPath: candidate), let text = String(data: data, encoding: .utf8) {
+            if let text = Files.readText(candidate) {
                 return DemoConfigFile(text: text, source: candidate)
             }
         }
@@ -30,18 +28,29 @@ public struct DemoConfigFile: Sendable {
     }
 
     static func candidates(workingDirectory: String, executablePath: String?) -> [String] {
-        var result = [URL(fileURLWithPath: workingDirectory).appendingPathComponent(relativePath).path]
+        var result = [Path.join(workingDirectory, relativePath)]
         if let executablePath {
-            var directory = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath().deletingLastPathComponent()
+            var directory = Path.parent(Path.resolved(executablePath, from: currentDirectory()))
             // bin/, release/, <triple>/, .build/: four levels reach a source checkout.
             for _ in 0..<4 {
-                directory = directory.deletingLastPathComponent()
-                let path = directory.appendingPathComponent(relativePath).path
+                directory = Path.parent(directory)
+                let path = Path.join(directory, relativePath)
                 if !result.contains(path) { result.append(path) }
-                if directory.path == "/" { break }
+                if directory == "/" { break }
             }
         }
         return result
+    }
+
+    /// The working directory, or "." when it cannot be named (it was deleted).
+    @usableFromInline
+    static func currentDirectory() -> String {
+        Path.currentDirectory() ?? "."
+    }
+
+    /// The running binary's path, from /proc/self/exe; nil without /proc.
+    public static func executablePath() -> String? {
+        Path.realPath("/proc/self/exe")
     }
 
     /// `${...}` tokens in the text that are not demo placeholders, for a clear error.
@@ -49,7 +58,7 @@ public struct DemoConfigFile: Sendable {
         let known = Set(DemoEndpoints.Placeholder.allCases.map(\.token))
         var found: [String] = []
         var rest = text[...]
-        while let start = rest.range(of: "${") {
+        while let start = rest.firstRange(of: "${") {
             guard let end = rest[start.upperBound...].firstIndex(of: "}") else { break }
             let token = String(rest[start.lowerBound...end])
             if !known.contains(token) && !found.contains(token) { found.append(token) }

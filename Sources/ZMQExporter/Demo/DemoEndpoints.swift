@@ -1,5 +1,3 @@
-import Foundation
-
 /// The ports the demo's placeholders stand for, and where its own sockets bind or connect.
 public struct DemoEndpoints: Sendable, Equatable {
     /// A `${NAME}` placeholder of examples/demo.yml; its raw value is the offset from the port base.
@@ -50,7 +48,7 @@ public struct DemoEndpoints: Sendable, Equatable {
     public func render(_ text: String) -> String {
         var result = text
         for placeholder in Placeholder.allCases {
-            result = result.replacingOccurrences(of: placeholder.token, with: String(ports[placeholder] ?? 0))
+            result.replace(placeholder.token, with: String(ports[placeholder] ?? 0))
         }
         return result
     }

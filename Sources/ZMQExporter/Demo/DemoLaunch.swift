@@ -1,5 +1,3 @@
-import Foundation
-
 /// Starts the agent on the demo's configuration and works out the ports the demo system uses.
 ///
 /// With a port base N the placeholders become N, N+1, ... and the agent starts as configured.
@@ -119,7 +117,7 @@ public enum DemoLaunch {
                 if ContinuousClock.now >= deadline {
                     throw Failure(description: "proxy '\(socket.name)' did not start within \(timeout) (see the log)")
                 }
-                Thread.sleep(forTimeInterval: 0.02)
+                sleepThread(.milliseconds(20))
             }
         }
     }

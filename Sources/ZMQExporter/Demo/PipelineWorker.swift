@@ -67,7 +67,7 @@ final class PipelineWorker: DemoActor, @unchecked Sendable {
 
     /// The `id` of a task the producer wrote (`{"id":N,...}`), or nil.
     static func taskID(_ json: String) -> Int? {
-        guard let range = json.range(of: "\"id\":") else { return nil }
+        guard let range = json.firstRange(of: "\"id\":") else { return nil }
         return Int(json[range.upperBound...].prefix { $0.isASCII && $0.isNumber })
     }
 }

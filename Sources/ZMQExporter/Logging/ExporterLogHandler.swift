@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 import Synchronization
 
@@ -26,7 +25,7 @@ public struct ExporterLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         var fields: [(String, String)] = [
-            ("ts", Date().formatted(.iso8601)),
+            ("ts", WallClock.iso8601(WallClock.now())),
             ("level", event.level == .warning ? "warn" : event.level.rawValue),
             ("msg", event.message.description),
         ]
@@ -41,7 +40,7 @@ public struct ExporterLogHandler: LogHandler {
             line = "{" + fields.map { "\(Self.jsonString($0.0)):\(Self.jsonString($0.1))" }.joined(separator: ",") + "}"
         }
         Self.lock.withLock { _ in
-            FileHandle.standardError.write(Data((line + "\n").utf8))
+            StandardStream.error.write(line + "\n")
         }
     }
 
@@ -60,7 +59,7 @@ public struct ExporterLogHandler: LogHandler {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            case _ where scalar.value < 0x20: out += String(cFormat: "\\u%04x", scalar.value)
             default: out.unicodeScalars.append(scalar)
             }
         }

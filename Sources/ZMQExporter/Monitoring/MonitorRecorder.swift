@@ -1,4 +1,3 @@
-import Foundation
 import Synchronization
 import ZeroMQ
 
@@ -15,7 +14,8 @@ public final class MonitorRecorder: Sendable {
 
     /// An event with the wall-clock time it was recorded.
     public struct RecordedEvent: Sendable {
-        public let time: Date
+        /// Seconds since the Unix epoch.
+        public let time: Double
         public let event: MonitorEvent
     }
 
@@ -33,7 +33,7 @@ public final class MonitorRecorder: Sendable {
         let seconds = Double(now.timeIntervalSinceReference)
         let (effect, count) = state.withLock { state in
             let effect = state.tracker.apply(event, now: seconds)
-            state.recent.append(RecordedEvent(time: Date(), event: event))
+            state.recent.append(RecordedEvent(time: WallClock.now(), event: event))
             if state.recent.count > Self.recentLimit { state.recent.removeFirst() }
             return (effect, state.tracker.count)
         }

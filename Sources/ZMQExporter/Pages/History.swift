@@ -1,4 +1,3 @@
-import Foundation
 import Synchronization
 
 /// A few minutes of per-socket samples (every ``interval``) for the landing page's rates and
@@ -21,7 +20,7 @@ public final class History: Sendable {
     public init() {}
 
     /// Takes one sample of every recorder's socket.
-    public func sample(_ recorders: [MonitorRecorder], now: Double = Date().timeIntervalSince1970) {
+    public func sample(_ recorders: [MonitorRecorder], now: Double = WallClock.now()) {
         let samples = recorders.map { recorder -> (String, Sample) in
             let t = recorder.metrics.totals
             return (recorder.metrics.label, Sample(time: now, messagesIn: t.messagesIn, bytesIn: t.bytesIn,

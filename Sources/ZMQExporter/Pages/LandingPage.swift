@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 import ZeroMQ
 
 /// The landing page at `/`: every socket with its role, endpoints, connections against
@@ -81,13 +81,10 @@ enum LandingPage {
         }
     }
 
-    /// `HH:mm:ss` in UTC. Pages render on several HTTP worker threads at once, and a shared
-    /// DateFormatter is not safe to use from more than one thread.
-    static func clockTime(_ date: Date) -> String {
-        var seconds = time_t(date.timeIntervalSince1970)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        return String(format: "%02d:%02d:%02d", parts.tm_hour, parts.tm_min, parts.tm_sec)
+    /// `HH:mm:ss` in UTC of `seconds` since the epoch.
+    static func clockTime(_ seconds: Double) -> String {
+        let parts = WallClock.utcFields(seconds)
+        return String(cFormat: "%02d:%02d:%02d", parts.tm_hour, parts.tm_min, parts.tm_sec)
     }
 
     static func escape(_ s: String) -> String {
@@ -106,19 +103,19 @@ enum LandingPage {
     }
 
     static func number(_ v: Double) -> String {
-        v >= 1000 ? String(format: "%.1fk", v / 1000) : String(format: v < 10 ? "%.2f" : "%.0f", v)
+        v >= 1000 ? String(cFormat: "%.1fk", v / 1000) : String(cFormat: v < 10 ? "%.2f" : "%.0f", v)
     }
 
     static func bytes(_ v: Double) -> String {
-        if v >= 1_048_576 { return String(format: "%.1f MiB", v / 1_048_576) }
-        if v >= 1024 { return String(format: "%.1f KiB", v / 1024) }
-        return String(format: "%.0f B", v)
+        if v >= 1_048_576 { return String(cFormat: "%.1f MiB", v / 1_048_576) }
+        if v >= 1024 { return String(cFormat: "%.1f KiB", v / 1024) }
+        return String(cFormat: "%.0f B", v)
     }
 
     static func duration(_ seconds: Double) -> String {
-        if seconds < 1e-3 { return String(format: "%.0f µs", seconds * 1e6) }
-        if seconds < 1 { return String(format: "%.1f ms", seconds * 1e3) }
-        return String(format: "%.2f s", seconds)
+        if seconds < 1e-3 { return String(cFormat: "%.0f µs", seconds * 1e6) }
+        if seconds < 1 { return String(cFormat: "%.1f ms", seconds * 1e3) }
+        return String(cFormat: "%.2f s", seconds)
     }
 
     static let css = """

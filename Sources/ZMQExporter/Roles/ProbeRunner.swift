@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 import Prometheus
 import Synchronization
@@ -71,7 +70,7 @@ final class ProbeRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
     private func wait(_ socket: MonitoredSocket?, until deadline: ContinuousClock.Instant) {
         guard let socket else {
             let remaining = min(deadline - .now, .milliseconds(Self.stopCheckMilliseconds))
-            if remaining > .zero { Thread.sleep(forTimeInterval: Double(remaining.components.attoseconds) * 1e-18 + Double(remaining.components.seconds)) }
+            sleepThread(remaining)
             return
         }
         var poller = Poller()
@@ -99,7 +98,7 @@ final class ProbeRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
             if result == .success {
                 duration.record(elapsed)
                 latencies.record(elapsed)
-                lastSuccess.set(Date().timeIntervalSince1970)
+                lastSuccess.set(WallClock.now())
                 break
             }
             if result == .mismatch { break }

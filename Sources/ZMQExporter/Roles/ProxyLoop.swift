@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 import ZeroMQ
 
 /// The forwarding loop of one proxy, on its runner's thread.

@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 import Prometheus
 import ZeroMQ
@@ -55,7 +54,7 @@ final class TapRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
             guard poller.isReadable(dataIndex) else { continue }
             var messages = 0
             var bytes = 0
-            let now = Date().timeIntervalSince1970
+            let now = WallClock.now()
             receiving: while messages < Self.batch {
                 // Receive the frames of one message; the last one is the body.
                 var size = 0

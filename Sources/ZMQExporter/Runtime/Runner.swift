@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 import Synchronization
 import ZeroMQ
@@ -24,10 +23,10 @@ class Runner: @unchecked Sendable {
     let context: Context
     let logger: Logger
     let stopFlag = Atomic<Bool>(false)
-    private let finished = DispatchSemaphore(value: 0)
+    private let finished = Latch()
     private let readyFlag = Atomic<Bool>(false)
     private let endpointsBox = Mutex<[[(endpoint: String, mode: String)]]>([])
-    private var thread: Thread?
+    private var started = false
 
     /// How often an idle loop looks at the stop flag, in ms: the longest a stop waits for one
     /// socket, and 4 wake-ups a second per idle socket.
@@ -39,14 +38,17 @@ class Runner: @unchecked Sendable {
     }
 
     func start(name: String) {
-        let thread = Thread { [self] in
-            self.run()
-            self.finished.signal()
+        started = true
+        do {
+            try startThread(name: "zmq-\(name)", stackSize: 1 << 20) { [self] in
+                self.run()
+                self.finished.open()
+            }
+        } catch {
+            // Nothing to wait for: the socket stays unready, and a reload tries again.
+            logger.error("cannot start the socket's thread", metadata: ["socket": "\(name)", "error": "\(error)"])
+            finished.open()
         }
-        thread.name = "zmq-\(name)"
-        thread.stackSize = 1 << 20
-        self.thread = thread
-        thread.start()
     }
 
     /// Asks the loop to stop and waits up to `timeout` for its sockets to close.
@@ -54,9 +56,8 @@ class Runner: @unchecked Sendable {
     @discardableResult
     func stop(timeout: Duration = .seconds(5)) -> Bool {
         stopFlag.store(true, ordering: .releasing)
-        guard thread != nil else { return true }
-        let ms = Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        return finished.wait(timeout: .now() + .milliseconds(ms)) == .success
+        guard started else { return true }
+        return finished.wait(timeout: timeout)
     }
 
     var isStopping: Bool { stopFlag.load(ordering: .acquiring) }
@@ -80,7 +81,7 @@ class Runner: @unchecked Sendable {
             }
             let deadline = ContinuousClock.now + delay
             while !isStopping && ContinuousClock.now < deadline {
-                Thread.sleep(forTimeInterval: Double(Self.stopCheckMilliseconds) / 1000)
+                sleepThread(.milliseconds(Self.stopCheckMilliseconds))
             }
             delay = min(delay * 2, .seconds(10))
         }

@@ -1,0 +1,143 @@
+import Glibc
+import Synchronization
+import Testing
+@testable import ZMQExporter
+
+/// The small system helpers that stand in for Foundation: the texts they make must stay the ones
+/// the landing page, the log and the demo have always shown.
+@Suite struct SupportTests {
+    @Test func printfFormatsRoundAsPrintfDoes() {
+        #expect(String(cFormat: "%.1f", 0.25) == "0.2")
+        #expect(String(cFormat: "%.0f", 2.5) == "2")
+        #expect(String(cFormat: "%.0f", 3.5) == "4")
+        #expect(String(cFormat: "%.2f", 1.005) == "1.00")
+        #expect(String(cFormat: "%02d:%02d", Int32(7), Int32(45)) == "07:45")
+        #expect(String(cFormat: "\\u%04x", UInt32(0x1f)) == "\\u001f")
+        // Longer than the first buffer: the text is made again at its full length.
+        let long = String(cFormat: "%.0f", 1e300)
+        #expect(long == "1000000000000000052504760255204420248704468581108159154915854115511802457988908195786371375080447864043704443832883878176942523235360430575644792184786706982848387200926575803737830233794788090059368953234970799945081119038967640880074652742780142494579258788820056842838115669472196386865459400540160")
+    }
+
+    @Test func landingPageNumbers() {
+        #expect(LandingPage.number(1234) == "1.2k")
+        #expect(LandingPage.number(5) == "5.00")
+        #expect(LandingPage.number(14.5) == "14")
+        #expect(LandingPage.number(15.5) == "16")
+        #expect(LandingPage.bytes(2_000_000) == "1.9 MiB")
+        #expect(LandingPage.bytes(1536) == "1.5 KiB")
+        #expect(LandingPage.bytes(12) == "12 B")
+        #expect(LandingPage.duration(0.0005) == "500 µs")
+        #expect(LandingPage.duration(0.0123) == "12.3 ms")
+        #expect(LandingPage.duration(2) == "2.00 s")
+    }
+
+    @Test func utcTimes() {
+        #expect(LandingPage.clockTime(0) == "00:00:00")
+        #expect(LandingPage.clockTime(1_700_000_000.999) == "22:13:20")
+        #expect(WallClock.iso8601(1_700_000_000.999) == "2023-11-14T22:13:20Z")
+        #expect(WallClock.iso8601(951_782_400) == "2000-02-29T00:00:00Z")
+        let now = WallClock.now()
+        #expect(now > 1_700_000_000 && now < 4_000_000_000)
+    }
+
+    @Test func controlCharactersInLogValues() {
+        #expect(ExporterLogHandler.jsonString("a\u{01}b\u{1f}\n") == "\"a\\u0001b\\u001f\\n\"")
+        #expect(ExporterLogHandler.logfmtValue("two words") == "\"two words\"")
+    }
+
+    @Test func demoPlaceholdersAndTaskIDs() {
+        let endpoints = DemoEndpoints(base: 20000)
+        #expect(endpoints.render("a ${TASKS_FRONTEND} b ${TASKS_FRONTEND} ${SERVICE_BACKEND}") == "a 20000 b 20000 20005")
+        let file = DemoConfigFile(text: "${TASKS_BACKEND} ${NOPE} ${NOPE} ${ALSO", source: "test")
+        #expect(file.unknownPlaceholders == ["${NOPE}"])
+        #expect(PipelineWorker.taskID("{\"id\":42,\"work\":3}") == 42)
+        #expect(PipelineWorker.taskID("{\"task\":1}") == nil)
+    }
+
+    @Test func demoConfigCandidates() {
+        #expect(DemoConfigFile.candidates(workingDirectory: "/w", executablePath: "/no/such/a/b/c/bin/zmq-exporter") == [
+            "/w/examples/demo.yml", "/no/such/a/b/c/examples/demo.yml", "/no/such/a/b/examples/demo.yml",
+            "/no/such/a/examples/demo.yml", "/no/such/examples/demo.yml",
+        ])
+        #expect(DemoConfigFile.candidates(workingDirectory: "/", executablePath: "/no-such-dir/zmq-exporter") == ["/examples/demo.yml"])
+        #expect(DemoConfigFile.candidates(workingDirectory: "/w", executablePath: nil) == ["/w/examples/demo.yml"])
+        #expect(DemoConfigFile.executablePath()?.hasPrefix("/") == true)
+    }
+
+    @Test func pathParents() {
+        #expect(Path.parent("/a/b/c") == "/a/b")
+        #expect(Path.parent("/a/b/") == "/a")
+        #expect(Path.parent("/a") == "/")
+        #expect(Path.parent("/") == "/")
+        #expect(Path.join("/", "x") == "/x")
+        #expect(Path.join("/a", "x/y") == "/a/x/y")
+        #expect(Path.realPath("/proc/self/exe")?.hasPrefix("/") == true)
+        #expect(Path.currentDirectory()?.hasPrefix("/") == true)
+    }
+
+    @Test func filesAreReadWhole() throws {
+        let stat = try #require(Files.readText("/proc/self/status"))
+        #expect(stat.hasPrefix("Name:") && stat.contains("FDSize:"))
+        #expect(Files.read("/no/such/file") == nil)
+        #expect(Files.read("/proc") == nil)
+    }
+
+    @Test func procNumbersLoseTheirBlanks() {
+        #expect(ProcessMetrics.trimmingBlanks(" \t 1024\t ") == "1024")
+        #expect(ProcessMetrics.trimmingBlanks("\t") == "")
+        #expect(ProcessMetrics.trimmingBlanks("1 2") == "1 2")
+    }
+
+    @Test func textFilesLoseTheirByteOrderMark() throws {
+        let path = "/tmp/zmq-exporter-support-test-\(getpid()).txt"
+        defer { unlink(path) }
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        try #require(fd >= 0)
+        let bytes: [UInt8] = [0xEF, 0xBB, 0xBF, 0x61, 0xC3, 0xA9]
+        #expect(write(fd, bytes, bytes.count) == bytes.count)
+        close(fd)
+        #expect(Files.readText(path) == "aé")
+        #expect(Files.read(path) == bytes)
+    }
+
+    @Test func threadNamesFitTheKernelsLimit() {
+        #expect(threadName("zmq-short") == "zmq-short")
+        #expect(threadName("zmq-a-very-long-socket-name") == "zmq-a-very-long")
+        #expect(threadName("zmq-ééééééééé") == "zmq-ééééé")
+    }
+
+    @Test func latchOpensOnceAndTimesOut() throws {
+        let latch = Latch()
+        let start = ContinuousClock.now
+        #expect(!latch.wait(timeout: .milliseconds(50)))
+        #expect(ContinuousClock.now - start >= .milliseconds(50))
+        try startThread(name: "latch-test") {
+            sleepThread(.milliseconds(20))
+            latch.open()
+        }
+        #expect(latch.wait(timeout: .seconds(5)))
+        #expect(latch.wait(timeout: .zero))
+    }
+
+    @Test func tickerCallsUntilStopped() throws {
+        let calls = Atomic<Int>(0)
+        let ticker = try Ticker(name: "ticker-test", every: .milliseconds(10)) {
+            calls.add(1, ordering: .relaxed)
+        }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while calls.load(ordering: .relaxed) < 3 && ContinuousClock.now < deadline { sleepThread(.milliseconds(5)) }
+        ticker.stop()
+        let stopped = calls.load(ordering: .relaxed)
+        #expect(stopped >= 3)
+        sleepThread(.milliseconds(50))
+        #expect(calls.load(ordering: .relaxed) == stopped)
+    }
+
+    @Test func sleepLastsAtLeastItsDuration() {
+        let start = ContinuousClock.now
+        sleepThread(.milliseconds(30))
+        #expect(ContinuousClock.now - start >= .milliseconds(30))
+        sleepThread(.zero)
+        sleepThread(.milliseconds(-5))
+    }
+}
