@@ -1,4 +1,3 @@
-import Glibc
 import ZeroMQ
 
 /// Reads a YAML config into an ``ExporterConfig``, collecting every error with its line and column.
@@ -6,7 +5,7 @@ public enum ConfigLoader {
     /// Loads and validates the file at `path`. Throws ``ConfigErrors`` listing every problem.
     public static func load(path: String) throws(ConfigErrors) -> ExporterConfig {
         let bytes: [UInt8]
-        switch readFile(path, limit: maxFileSize) {
+        switch Files.contents(path, limit: maxFileSize) {
         case .success(let read): bytes = read
         case .failure(let problem):
             throw ConfigErrors(errors: [ConfigError(file: path, line: 0, column: 0, message: problem.message)])
@@ -19,27 +18,6 @@ public enum ConfigLoader {
 
     /// A config of a thousand sockets is about 100 KiB; anything near this is not a config.
     static let maxFileSize = 16 << 20
-
-    struct ReadProblem: Error { let message: String }
-
-    /// The whole file, or why it cannot be read (errno's text, or that it is too large).
-    static func readFile(_ path: String, limit: Int) -> Result<[UInt8], ReadProblem> {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return .failure(ReadProblem(message: "cannot read the file: \(String(cString: strerror(errno)))")) }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return .failure(ReadProblem(message: "cannot read the file: \(String(cString: strerror(errno)))"))
-            }
-            if count == 0 { return .success(bytes) }
-            bytes += chunk[0..<count]
-            if bytes.count > limit { return .failure(ReadProblem(message: "the file is larger than \(limit >> 20) MiB")) }
-        }
-    }
 
     /// Parses config `text`; `file` names it in errors.
     public static func parse(_ text: String, file: String = "<config>") throws(ConfigErrors) -> ExporterConfig {

@@ -4,19 +4,30 @@ import Glibc
 enum Files {
     /// The file's bytes, or nil when it cannot be opened or read.
     static func read(_ path: String) -> [UInt8]? {
+        try? contents(path).get()
+    }
+
+    /// Why a file could not be read: errno's text, or that it passed the size limit.
+    struct ReadError: Error, Sendable {
+        let message: String
+    }
+
+    /// The file's bytes, or why not; a file longer than `limit` bytes is refused.
+    static func contents(_ path: String, limit: Int = .max) -> Result<[UInt8], ReadError> {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
+        guard fd >= 0 else { return .failure(ReadError(message: "cannot read the file: \(String(cString: strerror(errno)))")) }
         defer { close(fd) }
         var bytes: [UInt8] = []
-        return withUnsafeTemporaryAllocation(byteCount: 4096, alignment: 1) { chunk in
+        return withUnsafeTemporaryAllocation(byteCount: 65536, alignment: 1) { chunk in
             while true {
                 let count = Glibc.read(fd, chunk.baseAddress, chunk.count)
                 if count > 0 {
                     bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[..<count]))
+                    if bytes.count > limit { return .failure(ReadError(message: "the file is larger than \(limit >> 20) MiB")) }
                 } else if count == 0 {
-                    return bytes
+                    return .success(bytes)
                 } else if errno != EINTR {
-                    return nil
+                    return .failure(ReadError(message: "cannot read the file: \(String(cString: strerror(errno)))"))
                 }
             }
         }
