@@ -1,48 +1,56 @@
-import ArgumentParser
 import Logging
 import ZMQExporter
 
 /// `zmq-exporter demo`: the seed article's task-distribution system, with faults, watched by the
 /// agent through examples/demo.yml.
-struct Demo: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "demo",
-        abstract: "Run a small ZeroMQ system with scheduled faults under the agent, configured by examples/demo.yml.",
-        discussion: """
-        A producer, 3 pipeline workers, a result collector, an event bus, a REP service with 2 workers \
-        and a Lazy Pirate client run in this process on their own ZeroMQ context; the agent runs the \
-        proxies, tap and probe of examples/demo.yml (read from ./examples or next to the binary, \
-        else a built-in copy). Ports: --demo.port-base N uses N to N+6; 0 picks free ones.
-        """
-    )
+struct Demo {
+    static var flags: FlagSet {
+        var flags = FlagSet(command: "demo", summary: """
+            Run a small ZeroMQ system with scheduled faults under the agent, configured by examples/demo.yml.
 
-    @Option(name: .customLong("demo.port-base"), help: "First of 7 consecutive ZeroMQ ports the demo uses; 0 picks free ports.")
-    var portBase = 15550
+            A producer, 3 pipeline workers, a result collector, an event bus, a REP service with 2 workers
+            and a Lazy Pirate client run in this process on their own ZeroMQ context; the agent runs the
+            proxies, tap and probe of examples/demo.yml (read from ./examples or next to the binary,
+            else a built-in copy). Ports: --demo.port-base N uses N to N+6; 0 picks free ones.
+            """)
+        flags.value("demo.port-base", default: "15550", placeholder: "15550", help: "First of 7 consecutive ZeroMQ ports the demo uses; 0 picks free ports.")
+        flags.toggle("demo.print-config", help: "Print the built-in copy of examples/demo.yml and exit.")
+        WebOptions.declare(in: &flags, defaultAddress: ":10027")
+        return flags
+    }
 
-    @Flag(name: .customLong("demo.print-config"), help: "Print the built-in copy of examples/demo.yml and exit.")
-    var printConfig = false
-
-    @OptionGroup var web: WebOptions
+    let portBase: Int
+    let printConfig: Bool
+    let web: WebOptions
 
     /// How often the one-line summary is printed.
     static let summaryInterval = 10
 
-    func validate() throws {
+    init(_ parsed: FlagSet.Parsed) throws(UsageError) {
+        portBase = try parsed.integer("demo.port-base")
         let last = 65535 - DemoEndpoints.collectorOffset
         guard portBase == 0 || (1...last).contains(portBase) else {
-            throw ValidationError("--demo.port-base must be 0 (free ports) or between 1 and \(last), not \(portBase)")
+            throw UsageError("--demo.port-base must be 0 (free ports) or between 1 and \(last), not \(portBase)")
         }
+        printConfig = parsed.toggle("demo.print-config")
+        web = try WebOptions(parsed, defaultAddress: ":10027")
     }
 
-    func run() throws {
+    func run() -> Int32 {
         if printConfig {
             StandardStream.output.write(DemoConfigFile.builtIn)
-            return
+            return 0
         }
         Lifecycle.blockSignals()
         let logger = web.makeLogger()
         let file = DemoConfigFile.locate(executablePath: DemoConfigFile.executablePath() ?? CommandLine.arguments.first)
-        let agent = try Agent(configPath: nil, logger: logger)
+        let agent: Agent
+        do {
+            agent = try Agent(configPath: nil, logger: logger)
+        } catch {
+            StandardStream.error.write("zmq-exporter demo: \(error)\n")
+            return 1
+        }
         let endpoints: DemoEndpoints
         let system: DemoSystem
         do {
@@ -51,31 +59,36 @@ struct Demo: ParsableCommand {
         } catch {
             agent.stop()
             StandardStream.error.write("zmq-exporter demo: \(error)\n")
-            throw ExitCode(1)
+            return 1
         }
         let service = ExporterService(agent: agent, options: web.serviceOptions())
         var summary: Ticker?
-        try Lifecycle.serve(service, logger: logger, onStart: { addresses in
-            Lifecycle.printLine("demo: agent config from \(file.source); tasks \(endpoints.endpoint(.tasksFrontend)), events \(endpoints.endpoint(.eventsFrontend)), service \(endpoints.endpoint(.serviceFrontend)), results \(system.collectorEndpoint)")
-            for address in addresses {
-                let url = "http://\(Self.browsable(address))"
-                Lifecycle.printLine("demo: landing page \(url)/  metrics \(url)\(web.telemetryPath)")
-            }
-            system.start()
-            do {
-                summary = try Ticker(name: "demo-summary", every: .seconds(Self.summaryInterval)) {
-                    Lifecycle.printLine(DemoSummary.line(system, agent: agent))
+        do {
+            try Lifecycle.serve(service, logger: logger, onStart: { addresses in
+                Lifecycle.printLine("demo: agent config from \(file.source); tasks \(endpoints.endpoint(.tasksFrontend)), events \(endpoints.endpoint(.eventsFrontend)), service \(endpoints.endpoint(.serviceFrontend)), results \(system.collectorEndpoint)")
+                for address in addresses {
+                    let url = "http://\(Self.browsable(address))"
+                    Lifecycle.printLine("demo: landing page \(url)/  metrics \(url)\(web.telemetryPath)")
                 }
-            } catch {
-                logger.warning("no summary lines: cannot start their thread", metadata: ["error": "\(error)"])
-            }
-        }, onStop: {
-            summary?.stop()
-            if !system.stop(timeout: .seconds(2)) {
-                logger.warning("some demo parts did not stop in time")
-            }
-            Lifecycle.printLine("final " + DemoSummary.line(system, agent: agent))
-        })
+                system.start()
+                do {
+                    summary = try Ticker(name: "demo-summary", every: .seconds(Self.summaryInterval)) {
+                        Lifecycle.printLine(DemoSummary.line(system, agent: agent))
+                    }
+                } catch {
+                    logger.warning("no summary lines: cannot start their thread", metadata: ["error": "\(error)"])
+                }
+            }, onStop: {
+                summary?.stop()
+                if !system.stop(timeout: .seconds(2)) {
+                    logger.warning("some demo parts did not stop in time")
+                }
+                Lifecycle.printLine("final " + DemoSummary.line(system, agent: agent))
+            })
+            return 0
+        } catch {
+            return 1  // serve has logged why
+        }
     }
 
     /// A listen address made clickable: the wildcard hosts become loopback.

@@ -1,107 +1,168 @@
-import ArgumentParser
+import Glibc
 import Logging
 import ZMQExporter
 import ZeroMQ
 
-/// Flags shared by the agent and the demo, named as in the Prometheus exporters.
-struct WebOptions: ParsableArguments {
-    @Option(name: .customLong("web.listen-address"), help: "Address to listen on for the web interface and telemetry; repeat for several (e.g. :10027, 127.0.0.1:0, [::1]:10027).")
-    var listenAddresses: [String] = []
-
-    @Option(name: .customLong("web.telemetry-path"), help: "Path under which to expose metrics.")
-    var telemetryPath = "/metrics"
-
-    @Option(name: .customLong("web.max-requests"), help: "Maximum number of parallel scrape requests; 0 disables the limit.")
-    var maxRequests = 40
-
-    @Option(name: .customLong("log.level"), help: "Only log messages with the given severity or above: debug, info, warn, error.")
-    var logLevel = "info"
-
-    @Option(name: .customLong("log.format"), help: "Output format of log messages: logfmt or json.")
-    var logFormat = "logfmt"
-
-    func validate() throws {
-        guard ["debug", "info", "warn", "error"].contains(logLevel) else {
-            throw ValidationError("--log.level must be debug, info, warn or error, not '\(logLevel)'")
-        }
-        guard ExporterLogHandler.Format(rawValue: logFormat) != nil else {
-            throw ValidationError("--log.format must be logfmt or json, not '\(logFormat)'")
-        }
-        guard telemetryPath.hasPrefix("/") else { throw ValidationError("--web.telemetry-path must start with /") }
-        guard maxRequests >= 0 else { throw ValidationError("--web.max-requests must be 0 or more") }
-    }
-
-    func makeLogger() -> Logger {
-        let level: Logger.Level = switch logLevel {
-        case "debug": .debug
-        case "warn": .warning
-        case "error": .error
-        default: .info
-        }
-        let format = ExporterLogHandler.Format(rawValue: logFormat) ?? .logfmt
-        return Logger(label: "zmq-exporter") { label in ExporterLogHandler(label: label, level: level, format: format) }
-    }
-
-    func serviceOptions(defaultAddress: String = ":10027") -> ExporterService.Options {
-        var options = ExporterService.Options()
-        options.listenAddresses = listenAddresses.isEmpty ? [defaultAddress] : listenAddresses
-        options.telemetryPath = telemetryPath
-        options.maxRequests = maxRequests
-        return options
-    }
-}
-
+/// `zmq-exporter [run] [<flags>]`, `zmq-exporter check-config <file>`, `zmq-exporter demo [<flags>]`.
+/// A command line that does not fit exits 2 with the reason and a pointer to --help; a config
+/// or a start-up that fails exits 1.
 @main
-struct ZMQExporterCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "zmq-exporter",
-        abstract: "Prometheus exporter and observability agent for ZeroMQ.",
-        version: "zmq-exporter \(Agent.version) (libzmq \(ZMQ.versionString))",
-        subcommands: [Run.self, CheckConfig.self, Demo.self],
-        defaultSubcommand: Run.self
-    )
-}
+enum ZMQExporterCommand {
+    static let program = "zmq-exporter"
+    static let version = "zmq-exporter \(Agent.version) (libzmq \(ZMQ.versionString))"
+    static let commands: [(name: String, summary: String)] = [
+        ("run", "Run the agent (the default when no command is given)."),
+        ("check-config", "Check a configuration file and print a summary of each socket."),
+        ("demo", "Run a small ZeroMQ system with scheduled faults under the agent, configured by examples/demo.yml."),
+        ("help", "Show help for a command."),
+    ]
 
-struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run the agent (the default).")
+    static func main() {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        var command = "run"
+        if let first = arguments.first, commands.contains(where: { $0.name == first }) {
+            command = first
+            arguments.removeFirst()
+        }
+        if command == "help" {
+            let topic = arguments.first ?? "run"
+            guard commands.contains(where: { $0.name == topic && topic != "help" }) else { usageFailure("unknown command '\(topic)'") }
+            StandardStream.output.write(help(for: topic))
+            exit(0)
+        }
+        do {
+            let parsed = try flags(for: command).parse(arguments)
+            if parsed.helpRequested {
+                StandardStream.output.write(help(for: command))
+                exit(0)
+            }
+            if parsed.versionRequested {
+                StandardStream.output.write(version + "\n")
+                exit(0)
+            }
+            switch command {
+            case "check-config": exit(try checkConfig(parsed))
+            case "demo": exit(try Demo(parsed).run())
+            default: exit(try run(parsed))
+            }
+        } catch {
+            usageFailure(error.message)
+        }
+    }
 
-    @Option(name: .customLong("config.file"), help: "Path to the configuration file.")
-    var configFile = "zmq-exporter.yml"
+    static func flags(for command: String) -> FlagSet {
+        switch command {
+        case "check-config":
+            var flags = FlagSet(command: command, summary: "Check a configuration file and print a summary of each socket.")
+            flags.positional = ("file", "The configuration file.")
+            return flags
+        case "demo":
+            return Demo.flags
+        default:
+            var flags = FlagSet(command: "", summary: "Prometheus exporter and observability agent for ZeroMQ.")
+            flags.value("config.file", default: "zmq-exporter.yml", placeholder: "zmq-exporter.yml", help: "Path to the configuration file.")
+            WebOptions.declare(in: &flags, defaultAddress: ":10027")
+            return flags
+        }
+    }
 
-    @OptionGroup var web: WebOptions
+    static func help(for command: String) -> String {
+        flags(for: command).help(program: program, commands: command == "run" ? commands : [])
+    }
 
-    func run() throws {
+    static func usageFailure(_ message: String) -> Never {
+        StandardStream.error.write("\(program): error: \(message), try --help\n")
+        exit(2)
+    }
+
+    static func run(_ parsed: FlagSet.Parsed) throws(UsageError) -> Int32 {
+        let web = try WebOptions(parsed, defaultAddress: ":10027")
+        let configFile = parsed.value("config.file")
         Lifecycle.blockSignals()
         let logger = web.makeLogger()
         let config: ExporterConfig
         do {
             config = try ConfigLoader.load(path: configFile)
         } catch {
-            StandardStream.error.write("zmq-exporter: invalid config:\n\(error)\n")
-            throw ExitCode(1)
+            StandardStream.error.write("\(program): invalid config:\n\(error)\n")
+            return 1
         }
         Lifecycle.raiseFileLimit()
-        let agent = try Agent(configPath: configFile, logger: logger)
-        agent.start(config)
-        let service = ExporterService(agent: agent, options: web.serviceOptions())
-        try Lifecycle.serve(service, logger: logger)
+        do {
+            let agent = try Agent(configPath: configFile, logger: logger)
+            agent.start(config)
+            let service = ExporterService(agent: agent, options: web.serviceOptions())
+            try Lifecycle.serve(service, logger: logger)
+            return 0
+        } catch Lifecycle.ExitCodeError.listen {
+            return 1  // serve has logged why
+        } catch {
+            StandardStream.error.write("\(program): \(error)\n")
+            return 1
+        }
+    }
+
+    static func checkConfig(_ parsed: FlagSet.Parsed) throws(UsageError) -> Int32 {
+        guard let file = parsed.positional else { throw UsageError("required argument 'file' not provided") }
+        do {
+            let config = try ConfigLoader.load(path: file)
+            for socket in config.sockets { StandardStream.output.write(ConfigSummary.line(socket) + "\n") }
+            StandardStream.output.write("\(file): \(config.sockets.count) socket(s), OK\n")
+            return 0
+        } catch {
+            StandardStream.error.write("\(error)\n")
+            return 1
+        }
     }
 }
 
-struct CheckConfig: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "check-config", abstract: "Check a configuration file and print a summary of each socket.")
+/// Flags shared by the agent and the demo, named as in the Prometheus exporters.
+struct WebOptions {
+    var listenAddresses: [String]
+    var telemetryPath: String
+    var maxRequests: Int
+    var logLevel: Logger.Level
+    var logFormat: ExporterLogHandler.Format
 
-    @Argument(help: "The configuration file.")
-    var file: String
+    static func declare(in flags: inout FlagSet, defaultAddress: String) {
+        flags.repeated("web.listen-address", placeholder: defaultAddress, help: "Address to listen on for the web interface and telemetry; repeat for several (e.g. :10027, 127.0.0.1:0, [::1]:10027).")
+        flags.value("web.telemetry-path", default: "/metrics", placeholder: "/metrics", help: "Path under which to expose metrics.")
+        flags.value("web.max-requests", default: "40", placeholder: "40", help: "Maximum number of parallel scrape requests; 0 disables the limit.")
+        flags.value("log.level", default: "info", placeholder: "info", help: "Only log messages with the given severity or above: debug, info, warn, error.")
+        flags.value("log.format", default: "logfmt", placeholder: "logfmt", help: "Output format of log messages: logfmt or json.")
+    }
 
-    func run() throws {
-        do {
-            let config = try ConfigLoader.load(path: file)
-            for socket in config.sockets { print(ConfigSummary.line(socket)) }
-            print("\(file): \(config.sockets.count) socket(s), OK")
-        } catch {
-            StandardStream.error.write("\(error)\n")
-            throw ExitCode(1)
+    init(_ parsed: FlagSet.Parsed, defaultAddress: String) throws(UsageError) {
+        listenAddresses = parsed.values("web.listen-address")
+        if listenAddresses.isEmpty { listenAddresses = [defaultAddress] }
+        telemetryPath = parsed.value("web.telemetry-path")
+        guard telemetryPath.hasPrefix("/") else { throw UsageError("--web.telemetry-path must start with /") }
+        maxRequests = try parsed.integer("web.max-requests")
+        guard maxRequests >= 0 else { throw UsageError("--web.max-requests must be 0 or more") }
+        switch parsed.value("log.level") {
+        case "debug": logLevel = .debug
+        case "info": logLevel = .info
+        case "warn": logLevel = .warning
+        case "error": logLevel = .error
+        case let other: throw UsageError("--log.level must be debug, info, warn or error, not '\(other)'")
         }
+        let format = parsed.value("log.format")
+        guard let known = ExporterLogHandler.Format(rawValue: format) else {
+            throw UsageError("--log.format must be logfmt or json, not '\(format)'")
+        }
+        logFormat = known
+    }
+
+    func makeLogger() -> Logger {
+        let (level, format) = (logLevel, logFormat)
+        return Logger(label: "zmq-exporter") { label in ExporterLogHandler(label: label, level: level, format: format) }
+    }
+
+    func serviceOptions() -> ExporterService.Options {
+        var options = ExporterService.Options()
+        options.listenAddresses = listenAddresses
+        options.telemetryPath = telemetryPath
+        options.maxRequests = maxRequests
+        return options
     }
 }
