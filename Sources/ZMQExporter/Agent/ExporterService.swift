@@ -26,7 +26,7 @@ public final class ExporterService: Sendable {
     public init(agent: Agent, options: Options) {
         self.agent = agent
         self.options = options
-        exposition = Exposition(metrics: agent.metrics)
+        exposition = Exposition(metrics: agent.metrics, parallel: true)
         var configuration = HTTPServer.Configuration()
         configuration.listenAddresses = options.listenAddresses
         configuration.maxConcurrentHandlers = options.maxRequests
