@@ -1,6 +1,9 @@
 # zmq-exporter: `make demo` runs the demo, `make test` runs every test. Both install what they need.
 SWIFT      ?= swift
 SWIFTFLAGS ?=
+# The shipped agent carries the Swift runtime inside it, as a Go binary does: it runs on any
+# glibc machine with libzmq, and touches only the runtime pages it uses (issue #7's footprint).
+RELEASEFLAGS ?= -c release --static-swift-stdlib
 PYTEST     ?= python3 -m pytest
 
 .PHONY: all build release deps deps-bench soak test test-swift test-system demo bench bench-smoke fuzz fuzz-http clean fuzz-decoders test-sanitizers
@@ -19,7 +22,7 @@ build:
 
 release:
 	@scripts/ensure-deps.sh demo
-	$(SWIFT) build -c release $(SWIFTFLAGS)
+	$(SWIFT) build $(RELEASEFLAGS) $(SWIFTFLAGS)
 
 demo: release
 	.build/release/zmq-exporter demo $(DEMO_ARGS)
@@ -40,7 +43,7 @@ test-system:
 # Benchmarks $$ZMQ_EXPORTER_BIN when set, else builds the release agent; if that fails, the
 # agent's rows say "agent: not available".
 bench: deps-bench
-	@if [ -z "$$ZMQ_EXPORTER_BIN" ]; then $(SWIFT) build -c release --product zmq-exporter $(SWIFTFLAGS) \
+	@if [ -z "$$ZMQ_EXPORTER_BIN" ]; then $(SWIFT) build $(RELEASEFLAGS) --product zmq-exporter $(SWIFTFLAGS) \
 		|| echo "bench: the agent did not build; its rows will say so" >&2; fi
 	python3 Benchmarks/bench.py --agent "$${ZMQ_EXPORTER_BIN:-$(CURDIR)/.build/release/zmq-exporter}" $(BENCH_ARGS)
 
@@ -84,5 +87,5 @@ test-sanitizers: deps
 MINUTES ?= 30
 soak:
 	@scripts/ensure-deps.sh soak
-	@if [ -z "$$ZMQ_EXPORTER_BIN" ]; then $(SWIFT) build -c release --product zmq-exporter $(SWIFTFLAGS); fi
+	@if [ -z "$$ZMQ_EXPORTER_BIN" ]; then $(SWIFT) build $(RELEASEFLAGS) --product zmq-exporter $(SWIFTFLAGS); fi
 	python3 scripts/soak.py --minutes $(MINUTES) --agent "$${ZMQ_EXPORTER_BIN:-$(CURDIR)/.build/release/zmq-exporter}"
