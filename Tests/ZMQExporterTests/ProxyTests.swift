@@ -92,6 +92,58 @@ import ZeroMQ
         ])
     }
 
+    /// With no worker, a broker waits one request timeout for its backend, then keeps reading
+    /// its frontend and drops what it cannot pass on: libzmq would otherwise keep every request
+    /// of every client that gave up (Lazy Pirate) until the frontend is read again.
+    @Test func brokerWithoutWorkersKeepsReadingItsFrontend() async throws {
+        let agent = try await startAgent("""
+            sockets:
+              - name: broker
+                role: proxy
+                frontend: {type: ROUTER, bind: ["tcp://127.0.0.1:*"]}
+                backend: {type: DEALER, bind: ["tcp://127.0.0.1:*"]}
+                request_timeout: 300ms
+            """)
+        defer { agent.stop() }
+        let peers = try Peers()
+        defer { peers.close() }
+        let clients = 30
+        for index in 0..<clients {
+            // A client that gives up and comes back on a new socket, as Lazy Pirate does.
+            let client = try peers.socket(.req)
+            try client.setLinger(0)
+            try client.connect(try agent.endpoint("broker"))
+            try client.send("request \(index)")
+            sleepThread(.milliseconds(20))
+            client.close()
+        }
+        let n = Double(clients)
+        try await agent.expectValues([
+            Expectation("zmq_socket_messages_received_total", ["socket": "broker.frontend"], n),
+            Expectation("zmq_socket_send_failures_total", ["socket": "broker.backend", "reason": "would_block"], n),
+            Expectation("zmq_socket_messages_sent_total", ["socket": "broker.backend"], 0),
+            Expectation("zmq_proxy_requests_unanswered_total", ["socket": "broker"], n),
+            Expectation("zmq_proxy_requests_in_flight", ["socket": "broker"], 0),
+        ])
+
+        // A worker comes back: the next request goes through and is answered.
+        let rep = try peers.socket(.rep)
+        try rep.connect(try agent.endpoint("broker", side: 1))
+        let worker = Replier(rep)
+        defer { worker.stop() }
+        try await waitUntil("the worker connected") {
+            agent.scrape().value("zmq_socket_events_total", ["socket": "broker.backend", "event": "handshake_succeeded"]) == 1
+        }
+        let client = try peers.socket(.req)
+        try client.connect(try agent.endpoint("broker"))
+        try client.send("after the outage")
+        #expect(try receive(client).last?.string == "after the outage")
+        try await agent.expectValues([
+            Expectation("zmq_socket_messages_sent_total", ["socket": "broker.backend"], 1),
+            Expectation("zmq_proxy_request_duration_seconds_count", ["socket": "broker"], 1),
+        ])
+    }
+
     @Test func busCountsSubscriptionsAndForwardedMessages() async throws {
         let agent = try await startAgent("""
             sockets:

@@ -12,6 +12,14 @@ struct ProxyLoop {
     var frames: [Message] = []
     var tracker: RequestTracker
     var topics: Set<[UInt8]> = []
+    /// A broker whose backend took nothing for a whole request timeout drops requests it cannot
+    /// pass on at once, instead of leaving the frontend unread: libzmq keeps every unread request
+    /// of a client that gave up and reconnected (a Lazy Pirate client does every timeout), about
+    /// 11 KiB each, until the frontend is read, so a broker without workers would grow without
+    /// bound and later hand its workers requests nobody waits for. Cleared by the next send that
+    /// goes through.
+    var backendStalled = false
+    let stallLimit: Duration
     var poller = Poller()
     let frontIndex: Int
     let backIndex: Int
@@ -24,6 +32,7 @@ struct ProxyLoop {
         self.back = back
         kind = runner.proxy.kind
         let timeout = runner.proxy.requestTimeout
+        stallLimit = timeout
         tracker = RequestTracker(
             timeout: Double(timeout.components.seconds) + Double(timeout.components.attoseconds) * 1e-18,
             capacity: runner.proxy.maxInFlight
@@ -96,7 +105,8 @@ struct ProxyLoop {
     }
 
     /// Sends the received frames whole. Waits (draining monitors) while the destination is at
-    /// its high-water mark, except for a ROUTER, which drops like libzmq's own ROUTER does.
+    /// its high-water mark, except for a ROUTER, which drops like libzmq's own ROUTER does, and
+    /// a broker's backend, which it waits for one request timeout at most (``backendStalled``).
     /// Returns whether the message was sent.
     mutating func send(frameCount: Int, to destination: MonitoredSocket) -> Bool {
         let metrics = destination.recorder.metrics
@@ -111,13 +121,23 @@ struct ProxyLoop {
                     discard(from: 1, to: frameCount)
                     return false
                 }
-                waitWritable(destination)
+                if kind == .broker && destination === back {
+                    // The request stays in the tracker and is counted unanswered when it expires.
+                    if backendStalled || !waitWritable(destination, within: stallLimit) {
+                        backendStalled = true
+                        discard(from: 1, to: frameCount)
+                        return false
+                    }
+                } else {
+                    waitWritable(destination)
+                }
             } catch {
                 if error.errno == EHOSTUNREACH { metrics.sendUnroutable.increment() } else { metrics.sendError.increment() }
                 discard(from: 1, to: frameCount)
                 return false
             }
         }
+        if destination === back { backendStalled = false }
         // libzmq accepts the rest of a message once its first frame is in.
         for index in 1..<max(1, frameCount) {
             let flags: SendFlags = index < frameCount - 1 ? .sendMore : []
@@ -136,17 +156,28 @@ struct ProxyLoop {
         for index in start..<max(start, end) { frames[index].reset() }
     }
 
-    private func waitWritable(_ destination: MonitoredSocket) {
+    /// Waits until `destination` can take a message, draining both monitors meanwhile; false
+    /// when `limit` passed first or the proxy is stopping.
+    @discardableResult
+    private func waitWritable(_ destination: MonitoredSocket, within limit: Duration? = nil) -> Bool {
+        let deadline = limit.map { ContinuousClock.now + $0 }
         var waiter = Poller()
         let data = waiter.add(destination.socket, events: .writable)
         let fm = waiter.add(front.monitor.pairSocket)
         let bm = waiter.add(back.monitor.pairSocket)
         while !runner.isStopping {
-            guard (try? waiter.poll(timeoutMilliseconds: Runner.stopCheckMilliseconds)) != nil else { return }
+            var timeout = Runner.stopCheckMilliseconds
+            if let deadline {
+                let left = deadline - .now
+                guard left > .zero else { return false }
+                timeout = min(timeout, Int(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000) + 1)
+            }
+            guard (try? waiter.poll(timeoutMilliseconds: timeout)) != nil else { return false }
             if waiter.isReadable(fm) { front.drainMonitor() }
             if waiter.isReadable(bm) { back.drainMonitor() }
-            if waiter.events(at: data).contains(.writable) { return }
+            if waiter.events(at: data).contains(.writable) { return true }
         }
+        return false
     }
 
     // MARK: Role-specific accounting
