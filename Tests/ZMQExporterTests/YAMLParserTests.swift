@@ -195,7 +195,8 @@ import Testing
     }
 
     /// PyYAML's `compose` for each document, rendered like ``render(_:)``.
-    static func pyyamlCompose(_ documents: [String]) throws -> [String] {
+    /// With `tolerant`, a document PyYAML refuses gives "ERROR" instead of failing the run.
+    static func pyyamlCompose(_ documents: [String], tolerant: Bool = false) throws -> [String] {
         let script = """
             import json, sys, yaml
             def render(node):
@@ -203,12 +204,17 @@ import Testing
                 if isinstance(node, yaml.ScalarNode): return json.dumps(node.value)
                 if isinstance(node, yaml.SequenceNode): return "[" + ",".join(render(n) for n in node.value) + "]"
                 return "[" + ",".join("[" + render(k) + "," + render(v) + "]" for k, v in node.value) + "]"
+            tolerant = sys.argv[1] == "1"
             for doc in json.load(sys.stdin):
-                print(render(yaml.compose(doc, Loader=yaml.SafeLoader)))
+                try:
+                    print(render(yaml.compose(doc, Loader=yaml.SafeLoader)))
+                except yaml.YAMLError:
+                    if not tolerant: raise
+                    print("ERROR")
             """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script]
+        process.arguments = ["python3", "-c", script, tolerant ? "1" : "0"]
         let input = Pipe(), output = Pipe()
         process.standardInput = input
         process.standardOutput = output
@@ -219,5 +225,142 @@ import Testing
         process.waitUntilExit()
         try #require(process.terminationStatus == 0, "python3 with PyYAML failed")
         return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+    }
+}
+
+/// Random documents built from the YAML a config uses (nested block and flow collections, every
+/// scalar style, comments, blank lines, anchors and aliases), each read by us and by PyYAML's
+/// composer: the trees must match.
+@Suite struct YAMLDifferentialTests {
+    struct Generator {
+        var state: UInt64
+        var anchors: [String] = []
+
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+
+        mutating func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
+        mutating func chance(_ percent: UInt64) -> Bool { next() % 100 < percent }
+
+        static let plains = ["abc", "tcp://127.0.0.1:5555", "5s", "-1", "a b c", "x:y", "url#frag", "true", "~",
+                             "héllo wörld", "0.001", "ipc:///tmp/a b", "null", "-x", "a-b_c", "100ms"]
+        static let keys = ["name", "role", "bind", "connect", "type", "labels", "buckets", "x y", "k1", "é"]
+
+        mutating func scalar(inFlow: Bool) -> String {
+            switch next() % 4 {
+            case 0:
+                return pick(Self.plains)
+            case 1:
+                return "'" + pick(["it''s", "a # b", "", " spaced ", "x: y", "[not flow]"]) + "'"
+            case 2:
+                return "\"" + pick(["tab\\there", "quote \\\" in", "\\u00e9\\x41", "", "a\\\\b", "line\\nbreak", "# x"]) + "\""
+            default:
+                return pick(Self.plains)
+            }
+        }
+
+        mutating func flow(depth: Int) -> String {
+            if depth > 2 || chance(50) { return scalar(inFlow: true) }
+            if chance(50) {
+                let items = (0..<Int(next() % 4)).map { _ in flow(depth: depth + 1) }
+                return "[" + items.joined(separator: pick([", ", ",", " , "])) + (chance(20) && !items.isEmpty ? ", " : "") + "]"
+            }
+            let pairs = (0..<Int(next() % 4)).map { i in "k\(i): " + flow(depth: depth + 1) }
+            return "{" + pairs.joined(separator: ", ") + "}"
+        }
+
+        /// A value after "key:" or "-" at `indent` (the key's or the dash's indentation),
+        /// including its line break(s).
+        mutating func blockValue(indent: Int, depth: Int, inSequence: Bool) -> String {
+            let pad = String(repeating: " ", count: indent + 2)
+            let comment = chance(20) ? " # note" : ""
+            let anchorName = chance(10) ? "a\(anchors.count)" : nil
+            let anchor = anchorName.map { " &\($0)" } ?? ""
+            let body: String
+            if !anchors.isEmpty && anchorName == nil && chance(8) {
+                body = " *" + pick(anchors) + comment + "\n"
+            } else {
+                switch depth > 2 ? next() % 3 : next() % 7 {
+                case 0, 1: body = anchor + " " + scalar(inFlow: false) + comment + "\n"
+                case 2: body = anchor + " " + flow(depth: 0) + comment + "\n"
+                case 3:
+                    let style = pick(["|", ">", "|-", ">-", "|+"])
+                    var lines = [pad + pick(["text", "more text", "x: y # z"])]
+                    for _ in 0..<Int(next() % 3) { lines.append(pad + pick(["text", "more text", "  deeper", "", "x: y # z"])) }
+                    body = anchor + " " + style + comment + "\n" + lines.joined(separator: "\n") + "\n"
+                case 4:
+                    body = anchor + comment + "\n" + blockMapping(indent: indent + 2, depth: depth + 1)
+                case 5:
+                    // A list under a key may sit at the key's own indentation; under a dash it may not.
+                    let listIndent = !inSequence && chance(50) ? indent : indent + 2
+                    body = anchor + comment + "\n" + blockSequence(indent: listIndent, depth: depth + 1)
+                default:
+                    body = anchor + comment + "\n"  // empty value
+                }
+            }
+            if let anchorName { anchors.append(anchorName) }
+            return body
+        }
+
+        mutating func blockMapping(indent: Int, depth: Int) -> String {
+            let pad = String(repeating: " ", count: indent)
+            var out = ""
+            var used = Set<String>()
+            for entry in 0..<Int(1 + next() % 3) {
+                var key = pick(Self.keys)
+                while used.contains(key) { key += "2" }
+                used.insert(key)
+                let written = key.contains(" ") && chance(50) ? "\"\(key)\"" : key
+                // Not before the first key: a "- " entry puts that key on the dash's line.
+                if entry > 0 && chance(10) { out += "\n" }
+                if entry > 0 && chance(10) { out += pad + "# a comment\n" }
+                out += pad + written + ":" + blockValue(indent: indent, depth: depth, inSequence: false)
+            }
+            return out
+        }
+
+        mutating func blockSequence(indent: Int, depth: Int) -> String {
+            let pad = String(repeating: " ", count: indent)
+            var out = ""
+            for _ in 0..<Int(1 + next() % 3) {
+                if depth < 3 && chance(40) {
+                    // "- key: value" with the rest of the mapping two columns in.
+                    let mapping = blockMapping(indent: indent + 2, depth: depth + 1)
+                    out += pad + "- " + mapping.dropFirst(indent + 2)
+                } else {
+                    out += pad + "-" + blockValue(indent: indent, depth: depth + 1, inSequence: true)
+                }
+            }
+            return out
+        }
+    }
+
+    @Test(arguments: [UInt64(1), 2, 3, 4])
+    func randomDocumentsParseLikePyYAML(seed: UInt64) throws {
+        var generator = Generator(state: seed)
+        var documents: [String] = []
+        for _ in 0..<250 {
+            generator.anchors = []
+            documents.append(generator.blockMapping(indent: 0, depth: 0))
+        }
+        let theirs = try YAMLParserTests.pyyamlCompose(documents, tolerant: true)
+        try #require(theirs.count == documents.count)
+        var compared = 0
+        for (doc, expected) in zip(documents, theirs) where expected != "ERROR" {
+            compared += 1
+            do {
+                let ours = try YAMLParser.parse(doc).map(YAMLParserTests.render) ?? "null"
+                #expect(ours == expected, "\(doc.debugDescription)")
+            } catch {
+                Issue.record("we refused what PyYAML reads: \(error.mark.line):\(error.mark.column) \(error.message)\n\(doc)")
+            }
+        }
+        // Most generated documents must be valid YAML, or the comparison says little.
+        #expect(compared >= documents.count * 9 / 10, "PyYAML refused \(documents.count - compared) of \(documents.count)")
     }
 }
