@@ -23,15 +23,17 @@ import Testing
     /// agree. Returns the listing.
     @discardableResult
     static func expectCountsMatchListing(sourceLocation: SourceLocation = #_sourceLocation) -> Set<Int32> {
-        var last: (before: Int, counted: Int, polled: Int?, walked: Int, after: Int) = (0, 0, nil, 0, 0)
+        var last: (before: Int, counted: Int, statted: Int?, polled: Int?, walked: Int, after: Int) = (0, 0, nil, nil, 0, 0)
         for _ in 0..<200 {
             let before = listed()
             let counted = ProcessMetrics.countOpenFileDescriptors()
+            let statted = ProcessMetrics.countByStat()
             let polled = ProcessMetrics.countByPolling()
             let walked = ProcessMetrics.countByListing()
             let after = listed()
-            last = (before.count, counted, polled, walked, after.count)
-            if before == after && [counted, polled, walked].allSatisfy({ $0 == before.count }) {
+            last = (before.count, counted, statted, polled, walked, after.count)
+            // Kernels before 6.2 report no size for /proc/self/fd: the stat path then stands aside.
+            if before == after && [counted, statted ?? before.count, polled, walked].allSatisfy({ $0 == before.count }) {
                 return before
             }
             usleep(2_000)
@@ -41,7 +43,7 @@ import Testing
     }
 
     @Test func pollingCountsWhatTheListingShows() throws {
-        #expect(ProcessMetrics.countByPolling() != nil, "the fast path should apply in the tests")
+        #expect(ProcessMetrics.countByPolling() != nil, "the poll path should apply in the tests")
         Self.expectCountsMatchListing()
 
         var pipes: [Int32] = []

@@ -36,7 +36,16 @@ enum ProcessMetrics {
     /// Open descriptors: one poll(2) over the descriptor table when it is small enough, else a
     /// walk of /proc/self/fd.
     static func countOpenFileDescriptors() -> Int {
-        countByPolling() ?? countByListing()
+        countByStat() ?? countByPolling() ?? countByListing()
+    }
+
+    /// Since Linux 6.2 the size /proc/self/fd reports is the number of open descriptors, counted
+    /// by the kernel from its bitmap: one stat(2), about 1 µs whatever the count, where the poll
+    /// below calls every open file's poll method (~40 µs for 1,000). Older kernels report 0: nil.
+    static func countByStat() -> Int? {
+        var info = stat()
+        guard stat("/proc/self/fd", &info) == 0, info.st_size > 0 else { return nil }
+        return Int(info.st_size)
     }
 
     /// The largest descriptor table ``countByPolling()`` takes on (8 bytes a slot, so 512 KiB).
