@@ -187,6 +187,34 @@ def test_version_prints_libzmq_version():
     assert f"libzmq {system_libzmq_version()}" in result.stdout, result.stdout
 
 
+def test_help_lists_every_flag_and_command():
+    result = subprocess.run([BIN, "--help"], capture_output=True, text=True, timeout=10)
+    assert result.returncode == 0, result.stderr
+    for flag in ["--config.file=", "--web.listen-address=", "--web.telemetry-path=", "--web.max-requests=",
+                 "--log.level=", "--log.format=", "--version", "-h, --help"]:
+        assert flag in result.stdout, f"{flag} missing from:\n{result.stdout}"
+    for command in ["run", "check-config", "demo", "help"]:
+        assert f"\n  {command} " in result.stdout, result.stdout
+    demo = subprocess.run([BIN, "help", "demo"], capture_output=True, text=True, timeout=10)
+    assert demo.returncode == 0 and "--demo.port-base=" in demo.stdout, demo.stdout + demo.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--no-such-flag"], "unknown long flag '--no-such-flag'"),
+    (["--web.max-requests=many"], "--web.max-requests must be a whole number, not 'many'"),
+    (["--log.level", "loud"], "--log.level must be debug, info, warn or error, not 'loud'"),
+    (["--web.telemetry-path=metrics"], "--web.telemetry-path must start with /"),
+    (["--config.file"], "expected a value for --config.file"),
+    (["check-config"], "required argument 'file' not provided"),
+    (["stray"], "unexpected argument 'stray'"),
+])
+def test_a_command_line_that_does_not_fit_exits_2(args, message):
+    result = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=10)
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert result.stderr == f"zmq-exporter: error: {message}, try --help\n"
+    assert result.stdout == ""
+
+
 def test_check_config_accepts_the_issue_example():
     result = subprocess.run([BIN, "check-config", str(FIXTURES / "example.yml")],
                             capture_output=True, text=True, timeout=10)
