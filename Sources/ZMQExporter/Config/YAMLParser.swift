@@ -121,19 +121,7 @@ struct YAMLParser {
     /// mapping whose keys stand at `blockIndent`.
     private mutating func keyOrValue(blockIndent: Int, parentIndent: Int, keyAllowed: Bool) throws(YAMLError) -> YAMLNode {
         let startLine = line
-        let node: YAMLNode
-        var plain = false
-        switch peek() {
-        case UInt8(ascii: "["), UInt8(ascii: "{"): node = try flowCollection()
-        case UInt8(ascii: "\""): node = try doubleQuoted()
-        case UInt8(ascii: "'"): node = try singleQuoted()
-        case UInt8(ascii: "*"): node = try alias()
-        case UInt8(ascii: "?") where isSpaceOrEnd(at: index + 1):
-            throw fail("explicit keys ('? ') are not supported in a config")
-        default:
-            node = try plainScalar(flow: false)
-            plain = true
-        }
+        let (node, plain) = try inlineNode(flow: false)
         skipBlanks()
         if peek() == UInt8(ascii: ":"), isSpaceOrEnd(at: index + 1) {
             guard keyAllowed else { throw fail("a mapping value is not allowed here (a second ': ' on one line? quote the value)") }
@@ -173,16 +161,23 @@ struct YAMLParser {
     }
 
     private mutating func mappingKey() throws(YAMLError) -> YAMLNode {
+        if peek() == UInt8(ascii: "&") || peek() == UInt8(ascii: "!") {
+            throw fail("anchors and tags on keys are not supported in a config")
+        }
+        return try inlineNode(flow: false).node
+    }
+
+    /// A node that is not a block collection: a flow collection, a quoted or plain scalar, or an
+    /// alias. `isPlain` tells a plain scalar, which in block context may go on below.
+    private mutating func inlineNode(flow: Bool) throws(YAMLError) -> (node: YAMLNode, isPlain: Bool) {
         switch peek() {
-        case UInt8(ascii: "["), UInt8(ascii: "{"): return try flowCollection()
-        case UInt8(ascii: "\""): return try doubleQuoted()
-        case UInt8(ascii: "'"): return try singleQuoted()
-        case UInt8(ascii: "*"): return try alias()
+        case UInt8(ascii: "["), UInt8(ascii: "{"): return (try flowCollection(), false)
+        case UInt8(ascii: "\""): return (try doubleQuoted(), false)
+        case UInt8(ascii: "'"): return (try singleQuoted(), false)
+        case UInt8(ascii: "*"): return (try alias(), false)
         case UInt8(ascii: "?") where isSpaceOrEnd(at: index + 1):
             throw fail("explicit keys ('? ') are not supported in a config")
-        case UInt8(ascii: "&"), UInt8(ascii: "!"):
-            throw fail("anchors and tags on keys are not supported in a config")
-        default: return try plainScalar(flow: false)
+        default: return (try plainScalar(flow: flow), true)
         }
     }
 
@@ -375,15 +370,9 @@ struct YAMLParser {
         let node: YAMLNode
         let first = peek()
         switch first {
-        case UInt8(ascii: "["), UInt8(ascii: "{"): node = try flowCollection()
-        case UInt8(ascii: "\""): node = try doubleQuoted()
-        case UInt8(ascii: "'"): node = try singleQuoted()
-        case UInt8(ascii: "*"): node = try alias()
-        case UInt8(ascii: "?") where isSpaceOrEnd(at: index + 1):
-            throw fail("explicit keys ('? ') are not supported in a config")
         case UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "}"), UInt8(ascii: ":"):
             node = YAMLNode(.scalar(""), at: here())
-        default: node = try plainScalar(flow: true)
+        default: node = try inlineNode(flow: true).node
         }
         // Quoted scalars and flow collections may be followed by ':' with no space (JSON style).
         lastFlowNodeWasJSONLike = first == UInt8(ascii: "[") || first == UInt8(ascii: "{")
