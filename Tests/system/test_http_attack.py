@@ -214,6 +214,8 @@ HOSTILE = [
     ("NUL instead of the request", b"\x00" * 64, 400),
     ("non-ASCII header name", "GET / HTTP/1.1\r\nHost: x\r\nX-Ünï: v\r\n\r\n".encode(), 400),
     ("non-ASCII target", "GET /métriques HTTP/1.1\r\nHost: x\r\n\r\n".encode(), 400),
+    ("broken percent-escape in the path", b"GET /%zz HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    ("percent sign ending the path", b"GET /metrics% HTTP/1.1\r\nHost: x\r\n\r\n", 400),
     ("huge Content-Length", b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999999\r\n\r\n", 413),
     ("Content-Length just over 1 MiB", b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1048577\r\n\r\n", 413),
     ("negative Content-Length", b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", 400),

@@ -97,11 +97,18 @@ extension EventLoop {
         connection.requestsServed += 1
         connection.requestKeepAlive = request.keepAlive
         connection.requestIsHTTP10 = request.version == .http1_0
-        switch router.match(path: request.path, method: request.method) {
+        let head = request.method == "HEAD"
+        switch router.match(path: request.path, query: request.query, method: request.method) {
         case .notFound:
-            respond(connection, .error(404, "404 page not found"))
+            respond(connection, .plain(404, "404 page not found", close: true, head: head))
+        case .redirect(let location):
+            respond(connection, .plain(301, "moved permanently to \(location)", extraFields: [("Location", location)], close: false, head: head))
+        case .badRequest(let message):
+            respond(connection, .plain(400, message, close: true, head: head))
+        case .serverOptions:
+            respond(connection, .plain(200, "", extraFields: [("Allow", router.allMethods)], close: false))
         case .methodNotAllowed(let allow):
-            respond(connection, .error(405, "method not allowed", extraFields: [("Allow", allow)]))
+            respond(connection, .plain(405, "method not allowed", extraFields: [("Allow", allow)], close: true, head: head))
         case .route(let route):
             if maxConcurrentHandlers > 0 && recorder.handlersInFlight.load(ordering: .relaxed) >= maxConcurrentHandlers {
                 logger.debug("request refused: \(maxConcurrentHandlers) handler calls already in flight")

@@ -15,10 +15,17 @@ struct PreparedResponse: Sendable {
 
     /// A server-made error: short plain-text body, `Connection: close`.
     static func error(_ status: Int, _ message: String, extraFields: [(String, String)] = []) -> PreparedResponse {
+        plain(status, message, extraFields: extraFields, close: true)
+    }
+
+    /// A short plain-text answer made by the server itself (an error, a redirect); an empty
+    /// `message` gives an empty body. `head` leaves the body out, as for any HEAD.
+    static func plain(_ status: Int, _ message: String, extraFields: [(String, String)] = [], close: Bool, head: Bool = false) -> PreparedResponse {
         var fields = [UInt8]()
         appendField(&fields, "Content-Type", "text/plain; charset=utf-8")
         for (name, value) in extraFields { appendField(&fields, name, value) }
-        return PreparedResponse(status: status, fields: fields, body: Array((message + "\n").utf8), sendBody: true, close: true)
+        let body = message.isEmpty ? [] : Array((message + "\n").utf8)
+        return PreparedResponse(status: status, fields: fields, body: body, sendBody: !head, close: close)
     }
 
     /// Validates and serializes a handler's response: server-owned names are dropped, the body is
