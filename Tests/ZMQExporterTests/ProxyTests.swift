@@ -59,24 +59,12 @@ import ZeroMQ
     }
 
     @Test func silentWorkerLeavesRequestsUnanswered() async throws {
-        let agent = try await startAgent("""
-            sockets:
-              - name: broker
-                role: proxy
-                frontend: {type: ROUTER, bind: ["tcp://127.0.0.1:*"]}
-                backend: {type: DEALER, bind: ["tcp://127.0.0.1:*"]}
-                request_timeout: 200ms
-            """)
+        let agent = try await startBroker(requestTimeout: "200ms")
         defer { agent.stop() }
         let peers = try Peers()
         defer { peers.close() }
-        let rep = try peers.socket(.rep)
-        try rep.connect(try agent.endpoint("broker", side: 1))
-        let worker = Replier(rep, mode: .silent)
+        let worker = try await connectWorker(to: agent, peers: peers, mode: .silent)
         defer { worker.stop() }
-        try await waitUntil("the worker connected") {
-            agent.scrape().value("zmq_socket_events_total", ["socket": "broker.backend", "event": "handshake_succeeded"]) == 1
-        }
         for index in 0..<3 {
             let client = try peers.socket(.req)
             try client.connect(try agent.endpoint("broker"))
@@ -96,14 +84,7 @@ import ZeroMQ
     /// its frontend and drops what it cannot pass on: libzmq would otherwise keep every request
     /// of every client that gave up (Lazy Pirate) until the frontend is read again.
     @Test func brokerWithoutWorkersKeepsReadingItsFrontend() async throws {
-        let agent = try await startAgent("""
-            sockets:
-              - name: broker
-                role: proxy
-                frontend: {type: ROUTER, bind: ["tcp://127.0.0.1:*"]}
-                backend: {type: DEALER, bind: ["tcp://127.0.0.1:*"]}
-                request_timeout: 300ms
-            """)
+        let agent = try await startBroker(requestTimeout: "300ms")
         defer { agent.stop() }
         let peers = try Peers()
         defer { peers.close() }
@@ -127,13 +108,8 @@ import ZeroMQ
         ])
 
         // A worker comes back: the next request goes through and is answered.
-        let rep = try peers.socket(.rep)
-        try rep.connect(try agent.endpoint("broker", side: 1))
-        let worker = Replier(rep)
+        let worker = try await connectWorker(to: agent, peers: peers)
         defer { worker.stop() }
-        try await waitUntil("the worker connected") {
-            agent.scrape().value("zmq_socket_events_total", ["socket": "broker.backend", "event": "handshake_succeeded"]) == 1
-        }
         let client = try peers.socket(.req)
         try client.connect(try agent.endpoint("broker"))
         try client.send("after the outage")
@@ -243,5 +219,28 @@ import ZeroMQ
             Expectation("zmq_socket_expected_peers", ["socket": "tasks.backend"], 1),
             Expectation("zmq_socket_send_failures_total", ["socket": "tasks.backend", "reason": "error"], 0),
         ])
+    }
+
+    /// An agent running one ROUTER/DEALER proxy named "broker".
+    func startBroker(requestTimeout: String) async throws -> Agent {
+        try await startAgent("""
+            sockets:
+              - name: broker
+                role: proxy
+                frontend: {type: ROUTER, bind: ["tcp://127.0.0.1:*"]}
+                backend: {type: DEALER, bind: ["tcp://127.0.0.1:*"]}
+                request_timeout: \(requestTimeout)
+            """)
+    }
+
+    /// A REP worker on the broker's backend, once the broker has seen its handshake.
+    func connectWorker(to agent: Agent, peers: Peers, mode: ReplyMode = .echo) async throws -> Replier {
+        let rep = try peers.socket(.rep)
+        try rep.connect(try agent.endpoint("broker", side: 1))
+        let worker = Replier(rep, mode: mode)
+        try await waitUntil("the worker connected") {
+            agent.scrape().value("zmq_socket_events_total", ["socket": "broker.backend", "event": "handshake_succeeded"]) == 1
+        }
+        return worker
     }
 }
