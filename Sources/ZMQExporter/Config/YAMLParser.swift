@@ -46,18 +46,12 @@ struct YAMLParser {
             skipLine()
             try skipToContent()
         }
-        var explicitStart = false
-        if atDocumentMarker("---") {
-            index += 3
-            explicitStart = true
-        }
+        if atDocumentMarker("---") { index += 3 }
         try skipToContent()
         var root: YAMLNode?
         if !atEnd, !atDocumentMarker("---"), !atDocumentMarker("...") {
             root = try blockNode(parentIndent: -1, inMappingValue: false)
             try skipToContent()
-        } else if explicitStart, atEnd {
-            root = nil
         }
         if atDocumentMarker("...") {
             index += 3
