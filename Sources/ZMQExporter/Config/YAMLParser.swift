@@ -49,7 +49,7 @@ struct YAMLParser {
         if atDocumentMarker("---") { index += 3 }
         try skipToContent()
         var root: YAMLNode?
-        if !atEnd, !atDocumentMarker("---"), !atDocumentMarker("...") {
+        if !atDocumentEnd {
             root = try blockNode(parentIndent: -1, inMappingValue: false)
             try skipToContent()
         }
@@ -83,7 +83,7 @@ struct YAMLParser {
         let node: YAMLNode
         if atLineEnd {
             try skipToContent()
-            if !atEnd, let indent = indentOfLine, !atDocumentMarker("---"), !atDocumentMarker("..."),
+            if !atDocumentEnd, let indent = indentOfLine,
                indent > parentIndent || (inMappingValue && indent == parentIndent && atSequenceEntry) {
                 node = try blockContent(indent: indent, parentIndent: parentIndent)
             } else {
@@ -138,11 +138,7 @@ struct YAMLParser {
             pairs.append((key, value))
             weight &+= key.weight &+ value.weight
             try checkWeight(weight)
-            try skipToContent()
-            if atEnd || atDocumentMarker("---") || atDocumentMarker("...") { break }
-            guard let current = indentOfLine else { throw fail("unexpected text after a value") }
-            if current < indent { break }
-            guard current == indent else { throw fail("this line is indented more than the mapping around it") }
+            guard try nextLineContinues(indent: indent, block: "mapping") else { break }
             if atSequenceEntry { throw fail("a sequence entry ('- ') where a 'key: value' line was expected") }
             let keyLine = line
             key = try mappingKey()
@@ -152,6 +148,17 @@ struct YAMLParser {
             }
         }
         return YAMLNode(.mapping(pairs), at: firstKey.mark)
+    }
+
+    /// After an entry of a block collection at `indent`: moves to the next content and says
+    /// whether it is on a line of that same indentation (the collection goes on) or ends it.
+    private mutating func nextLineContinues(indent: Int, block: String) throws(YAMLError) -> Bool {
+        try skipToContent()
+        if atDocumentEnd { return false }
+        guard let current = indentOfLine else { throw fail("unexpected text after a value") }
+        if current < indent { return false }
+        guard current == indent else { throw fail("this line is indented more than the \(block) around it") }
+        return true
     }
 
     private mutating func mappingKey() throws(YAMLError) -> YAMLNode {
@@ -185,13 +192,8 @@ struct YAMLParser {
             items.append(item)
             weight &+= item.weight
             try checkWeight(weight)
-            try skipToContent()
-            if atEnd || atDocumentMarker("---") || atDocumentMarker("...") { break }
-            guard let current = indentOfLine else { throw fail("unexpected text after a value") }
-            if current < indent { break }
-            guard current == indent else { throw fail("this line is indented more than the list around it") }
             // A key at the list's own indentation belongs to the mapping holding the list.
-            if !atSequenceEntry { break }
+            guard try nextLineContinues(indent: indent, block: "list"), atSequenceEntry else { break }
         }
         return YAMLNode(.sequence(items), at: start)
     }
@@ -210,7 +212,7 @@ struct YAMLParser {
                 skipBlanks()
                 breaks += 1
             }
-            guard !atEnd, peek() != UInt8(ascii: "#"), !atDocumentMarker("---"), !atDocumentMarker("...") else {
+            guard !atDocumentEnd, peek() != UInt8(ascii: "#") else {
                 (index, line, lineStart) = saved
                 break
             }
@@ -624,6 +626,9 @@ struct YAMLParser {
         guard let byte = peek() else { return true }
         return byte == UInt8(ascii: "\n") || (byte == UInt8(ascii: "#") && (index == lineStart || isBlankOrBreak(text[index - 1])))
     }
+
+    /// At the text's end or a document marker: every open block ends here.
+    private var atDocumentEnd: Bool { atEnd || atDocumentMarker("---") || atDocumentMarker("...") }
 
     private var atSequenceEntry: Bool { peek() == UInt8(ascii: "-") && isSpaceOrEnd(at: index + 1) }
 

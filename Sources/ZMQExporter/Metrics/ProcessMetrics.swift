@@ -33,8 +33,9 @@ enum ProcessMetrics {
         family(&out, "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.", start)
     }
 
-    /// Open descriptors: one poll(2) over the descriptor table when it is small enough, else a
-    /// walk of /proc/self/fd.
+    /// Open descriptors: the size the kernel reports for /proc/self/fd (Linux 6.2 and later),
+    /// else one poll(2) over the descriptor table when it is small enough, else a walk of the
+    /// directory.
     static func countOpenFileDescriptors() -> Int {
         countByStat() ?? countByPolling() ?? countByListing()
     }
