@@ -26,10 +26,7 @@ import ZeroMQ
     @Test func answeredProbeSucceeds() async throws {
         let peers = try Peers()
         defer { peers.close() }
-        let rep = try peers.socket(.rep)
-        try rep.bind("tcp://127.0.0.1:*")
-        let endpoint = try rep.lastEndpoint
-        let replier = Replier(rep)
+        let (replier, endpoint) = try Self.boundReplier(peers)
         defer { replier.stop() }
 
         let agent = try await startAgent(Self.config(endpoint, expect: "Hello"))
@@ -47,10 +44,7 @@ import ZeroMQ
     @Test func silentPeerTimesOutAndSocketIsRecreated() async throws {
         let peers = try Peers()
         defer { peers.close() }
-        let rep = try peers.socket(.rep)
-        try rep.bind("tcp://127.0.0.1:*")
-        let endpoint = try rep.lastEndpoint
-        let replier = Replier(rep)
+        let (replier, endpoint) = try Self.boundReplier(peers)
         defer { replier.stop() }
 
         let agent = try await startAgent(Self.config(endpoint, retries: 1))
@@ -76,10 +70,7 @@ import ZeroMQ
     @Test func wrongAnswerIsAMismatch() async throws {
         let peers = try Peers()
         defer { peers.close() }
-        let rep = try peers.socket(.rep)
-        try rep.bind("tcp://127.0.0.1:*")
-        let endpoint = try rep.lastEndpoint
-        let replier = Replier(rep, mode: .wrong)
+        let (replier, endpoint) = try Self.boundReplier(peers, mode: .wrong)
         defer { replier.stop() }
 
         let agent = try await startAgent(Self.config(endpoint, expect: "Hello", retries: 2))
@@ -95,10 +86,7 @@ import ZeroMQ
     @Test func dealerProbeSendsTheDelimiterARepPeerNeeds() async throws {
         let peers = try Peers()
         defer { peers.close() }
-        let rep = try peers.socket(.rep)
-        try rep.bind("tcp://127.0.0.1:*")
-        let endpoint = try rep.lastEndpoint
-        let replier = Replier(rep)
+        let (replier, endpoint) = try Self.boundReplier(peers)
         defer { replier.stop() }
 
         let agent = try await startAgent(Self.config(endpoint, expect: "Hello").replacingOccurrences(of: "type: REQ", with: "type: DEALER"))
@@ -107,5 +95,13 @@ import ZeroMQ
         #expect(scrape.value("zmq_probe_success", s) == 1)
         #expect(scrape.value("zmq_probe_attempts_total", result("mismatch")) == 0)
         #expect(scrape.value("zmq_socket_info", ["socket": "echo", "role": "probe", "type": "DEALER"]) == 1)
+    }
+
+    /// A REP peer bound on a free port, answering as `mode` says, and its endpoint.
+    static func boundReplier(_ peers: Peers, mode: ReplyMode = .echo) throws -> (Replier, String) {
+        let rep = try peers.socket(.rep)
+        try rep.bind("tcp://127.0.0.1:*")
+        let endpoint = try rep.lastEndpoint
+        return (Replier(rep, mode: mode), endpoint)
     }
 }

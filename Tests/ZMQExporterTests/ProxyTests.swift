@@ -95,7 +95,10 @@ import ZeroMQ
             try client.setLinger(0)
             try client.connect(try agent.endpoint("broker"))
             try client.send("request \(index)")
-            sleepThread(.milliseconds(20))
+            // Without the change the proxy stops reading after the first request and this times out.
+            try await waitUntil("the proxy read request \(index)") {
+                agent.scrape().value("zmq_socket_messages_received_total", ["socket": "broker.frontend"]) == Double(index + 1)
+            }
             client.close()
         }
         let n = Double(clients)
