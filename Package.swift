@@ -8,15 +8,14 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "zmq-exporter",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "zmq-exporter", targets: ["zmq-exporter"]),
         .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
         .library(name: "HTTPServer", targets: ["HTTPServer"]),
         .library(name: "ZMQExporter", targets: ["ZMQExporter"]),
+        .library(name: "ZMQExporterDemo", targets: ["ZMQExporterDemo"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
     ],
     targets: [
@@ -34,35 +33,47 @@ let package = Package(
         ),
         // epoll, eventfd and accept4 for the HTTP server (not in Swift's Glibc module).
         .systemLibrary(name: "CLinuxIO"),
+        // Threads, the one lock type, condition variables, SystemError, files, clocks: the one
+        // POSIX layer that the HTTP server and the agent share.
+        .target(name: "Posix", dependencies: ["CLinuxIO"], swiftSettings: strict),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: strict),
         .target(
             name: "HTTPServer",
-            dependencies: ["CZlib", "CLinuxIO", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Posix", "CZlib", "CLinuxIO", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(
             name: "ZMQExporter",
             dependencies: [
+                "Posix",
                 "ZeroMQ",
                 "HTTPServer",
-                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        // The demo system of `zmq-exporter demo`; the agent library ships none of it.
+        .target(
+            name: "ZMQExporterDemo",
+            dependencies: ["Posix", "ZeroMQ", "ZMQExporter", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "zmq-exporter",
             dependencies: [
+                "Posix",
                 "ZMQExporter",
+                "ZMQExporterDemo",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: strict),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "CZlib"], swiftSettings: strict),
+        .testTarget(name: "PosixTests", dependencies: ["Posix"], swiftSettings: strict),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "Posix"], swiftSettings: strict),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Posix", "CZlib"], swiftSettings: strict),
         .testTarget(
             name: "ZMQExporterTests",
-            dependencies: ["ZMQExporter", "ZeroMQ", "HTTPServer", .product(name: "Prometheus", package: "swift-prometheus")],
+            dependencies: ["ZMQExporter", "ZMQExporterDemo", "Posix", "ZeroMQ", "HTTPServer"],
             swiftSettings: strict
         ),
     ],

@@ -1,4 +1,5 @@
 import Logging
+import Posix
 
 /// A small HTTP/1.1 server: one epoll loop thread for all sockets, handlers on worker threads.
 ///
@@ -7,7 +8,7 @@ import Logging
 public final class HTTPServer: Sendable {
     private enum State {
         case configuring
-        case running(EventLoop, JoinableThread)
+        case running(EventLoop, Thread)
         case stopped
     }
 
@@ -64,9 +65,9 @@ public final class HTTPServer: Sendable {
                     }
                 }
                 let loop = try Self.makeLoop(sockets, configuration, router.withLock { $0 }, recorder, logger)
-                let thread: JoinableThread
+                let thread: Thread
                 do throws(SystemError) {
-                    thread = try JoinableThread(name: "http-loop") { loop.run() }
+                    thread = try Thread(name: "http-loop") { loop.run() }
                 } catch {
                     loop.requestStop(gracePeriod: .zero)
                     loop.run()  // tears down at once: the deadline has passed
@@ -108,7 +109,7 @@ public final class HTTPServer: Sendable {
     /// to `gracePeriod`, then closes everything and joins the loop thread. Idempotent.
     /// Handlers still running after the grace period finish on their own; their responses are dropped.
     public func stop(gracePeriod: Duration = .seconds(5)) {
-        let running: (EventLoop, JoinableThread)? = state.withLock { state in
+        let running: (EventLoop, Thread)? = state.withLock { state in
             defer { state = .stopped }
             if case .running(let loop, let thread) = state { return (loop, thread) }
             return nil

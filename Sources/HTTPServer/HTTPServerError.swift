@@ -1,3 +1,4 @@
+import Posix
 /// Why ``HTTPServer/start()`` could not start.
 public enum HTTPServerError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A listen address that does not parse, e.g. "1.2.3.4" (no port) or "::1:80" (no brackets).

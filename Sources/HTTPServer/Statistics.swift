@@ -1,3 +1,4 @@
+import Posix
 import Synchronization
 
 /// A snapshot of the server's counters, for the exporter's own metrics.

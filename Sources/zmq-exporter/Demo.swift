@@ -1,5 +1,7 @@
 import Logging
+import Posix
 import ZMQExporter
+import ZMQExporterDemo
 
 /// `zmq-exporter demo`: the seed article's task-distribution system, with faults, watched by the
 /// agent through examples/demo.yml.

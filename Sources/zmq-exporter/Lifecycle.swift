@@ -1,5 +1,6 @@
 import Glibc
 import Logging
+import Posix
 import ZMQExporter
 
 /// Signals: SIGTERM and SIGINT stop gracefully, SIGHUP reloads; SIGPIPE is ignored.

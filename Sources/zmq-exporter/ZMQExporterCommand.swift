@@ -1,5 +1,6 @@
 import Glibc
 import Logging
+import Posix
 import ZMQExporter
 import ZeroMQ
 

@@ -1,7 +1,9 @@
 import Glibc
+import Posix
 import Synchronization
 import Testing
 @testable import ZMQExporter
+@testable import ZMQExporterDemo
 
 /// The small system helpers that stand in for Foundation: the texts they make must stay the ones
 /// the landing page, the log and the demo have always shown.
@@ -100,44 +102,18 @@ import Testing
         #expect(Files.read(path) == bytes)
     }
 
-    @Test func threadNamesFitTheKernelsLimit() {
-        #expect(threadName("zmq-short") == "zmq-short")
-        #expect(threadName("zmq-a-very-long-socket-name") == "zmq-a-very-long")
-        #expect(threadName("zmq-ééééééééé") == "zmq-ééééé")
-    }
-
-    @Test func latchOpensOnceAndTimesOut() throws {
-        let latch = Latch()
-        let start = ContinuousClock.now
-        #expect(!latch.wait(timeout: .milliseconds(50)))
-        #expect(ContinuousClock.now - start >= .milliseconds(50))
-        try startThread(name: "latch-test") {
-            sleepThread(.milliseconds(20))
-            latch.open()
-        }
-        #expect(latch.wait(timeout: .seconds(5)))
-        #expect(latch.wait(timeout: .zero))
-    }
-
     @Test func tickerCallsUntilStopped() throws {
         let calls = Atomic<Int>(0)
         let ticker = try Ticker(name: "ticker-test", every: .milliseconds(10)) {
             calls.add(1, ordering: .relaxed)
         }
         let deadline = ContinuousClock.now + .seconds(5)
-        while calls.load(ordering: .relaxed) < 3 && ContinuousClock.now < deadline { sleepThread(.milliseconds(5)) }
+        while calls.load(ordering: .relaxed) < 3 && ContinuousClock.now < deadline { Thread.sleep(.milliseconds(5)) }
         ticker.stop()
         let stopped = calls.load(ordering: .relaxed)
         #expect(stopped >= 3)
-        sleepThread(.milliseconds(50))
+        Thread.sleep(.milliseconds(50))
         #expect(calls.load(ordering: .relaxed) == stopped)
     }
 
-    @Test func sleepLastsAtLeastItsDuration() {
-        let start = ContinuousClock.now
-        sleepThread(.milliseconds(30))
-        #expect(ContinuousClock.now - start >= .milliseconds(30))
-        sleepThread(.zero)
-        sleepThread(.milliseconds(-5))
-    }
 }

@@ -1,3 +1,4 @@
+import Posix
 import Synchronization
 import Testing
 import ZeroMQ
@@ -116,7 +117,7 @@ import ZeroMQ
 
 /// ZAP requests the handler thread saw, read by the test thread.
 final class RequestLog: Sendable {
-    private let requests = Mutex<[[String]]>([])
+    private let requests = Locked<[[String]]>([])
     func append(_ frames: [String]) { requests.withLock { $0.append(frames) } }
     var all: [[String]] { requests.withLock { $0 } }
 }

@@ -1,3 +1,4 @@
+import Posix
 /// One client connection; owned and touched by the event loop thread only.
 final class Connection {
     enum State {

@@ -1,5 +1,6 @@
 import Glibc
 import Logging
+import Posix
 
 extension EventLoop {
     /// Moves a connection forward as far as it can go without blocking.

@@ -1,5 +1,6 @@
 import Glibc
 import Logging
+import Posix
 import Synchronization
 
 /// The epoll loop: accepts, reads, parses, hands requests to the workers, writes responses.
@@ -90,7 +91,7 @@ final class EventLoop: @unchecked Sendable {
         let shortest = [limits.headerReadTimeout, limits.bodyReadTimeout, limits.idleTimeout, limits.writeTimeout]
             .map(\.nanoseconds).min() ?? 1_000_000_000
         sweepInterval = min(250_000_000, max(5_000_000, shortest / 8))
-        now = monotonicNanoseconds()
+        now = Monotonic.nanoseconds()
         nextSweep = now + sweepInterval
     }
 
@@ -127,7 +128,7 @@ final class EventLoop: @unchecked Sendable {
                 logger.critical("HTTP server event loop failed; stopping it", metadata: ["error": "\(error)"])
                 break
             }
-            now = monotonicNanoseconds()
+            now = Monotonic.nanoseconds()
             if !ready.isEmpty { driveReady() }
             if now >= nextSweep {
                 sweep()
@@ -154,7 +155,7 @@ final class EventLoop: @unchecked Sendable {
         if let resume = acceptResumeAt { deadline = min(deadline ?? resume, resume) }
         if let stop = stopDeadline { deadline = min(deadline ?? stop, stop) }
         guard let deadline else { return -1 }
-        let current = monotonicNanoseconds()
+        let current = Monotonic.nanoseconds()
         if deadline <= current { return 0 }
         return Int32(min((deadline - current + 999_999) / 1_000_000, 60_000))
     }
@@ -162,11 +163,11 @@ final class EventLoop: @unchecked Sendable {
     private func handleEvent(id: UInt64, events: UInt32) {
         if id == Self.wakeupID {
             wakeup.drain()
-            now = monotonicNanoseconds()
+            now = Monotonic.nanoseconds()
             checkStopRequest()
             drainCompletions()
         } else if let listener = listeners[id] {
-            now = monotonicNanoseconds()
+            now = Monotonic.nanoseconds()
             acceptConnections(listenerID: id, listener: listener)
         } else if let connection = connections[id] {
             if events & (Epoll.readable | Epoll.peerClosed | Epoll.hangUp | Epoll.error) != 0 {

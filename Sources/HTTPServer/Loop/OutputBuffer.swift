@@ -1,4 +1,5 @@
 import Glibc
+import Posix
 
 /// The bytes of one response still to be written: head and body kept apart and sent with one
 /// gathering `sendmsg`, so a 10 MiB body is never copied into the head.

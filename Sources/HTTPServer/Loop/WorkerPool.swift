@@ -1,3 +1,4 @@
+import Posix
 /// Threads that run route handlers off the event loop. Threads start on demand up to
 /// `maxThreads` and then stay; the loop bounds how many jobs are queued or running.
 final class WorkerPool: @unchecked Sendable {
@@ -40,7 +41,7 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     private func spawnLocked() throws(SystemError) {
-        _ = try JoinableThread(name: "http-worker", detached: true) { [self] in work() }
+        _ = try Thread(name: "http-worker", detached: true) { [self] in work() }
         threads += 1
     }
 

@@ -1,5 +1,6 @@
 import CLinuxIO
 import Glibc
+import Posix
 
 /// An epoll instance owned by the event loop thread.
 final class Epoll {

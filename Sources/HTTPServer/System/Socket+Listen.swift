@@ -1,4 +1,5 @@
 import Glibc
+import Posix
 
 extension Socket {
     /// Opens a listening socket for `address`: resolves the host (the first result, IPv4 first

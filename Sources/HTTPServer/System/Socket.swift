@@ -1,5 +1,6 @@
 import CLinuxIO
 import Glibc
+import Posix
 
 /// A non-blocking socket descriptor owned by exactly one object.
 ///

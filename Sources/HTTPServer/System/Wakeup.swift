@@ -1,5 +1,6 @@
 import CLinuxIO
 import Glibc
+import Posix
 
 /// An eventfd any thread may signal to wake the loop's `epoll_wait`.
 ///

@@ -1,5 +1,5 @@
 import Logging
-import Prometheus
+import Posix
 import Synchronization
 import ZeroMQ
 
@@ -13,8 +13,8 @@ public final class Agent: Sendable {
     /// The file reloads read; nil for a config given in memory.
     public let configPath: String?
     let context: Context
-    private let running = Mutex<[RunningSocket]>([])
-    private let reloadLock = Mutex<Void>(())
+    private let running = Locked<[RunningSocket]>([])
+    private let reloadLock = Locked<Void>(())
     private let reloadOK: Gauge
     private let reloadTime: Gauge
 
@@ -60,8 +60,10 @@ public final class Agent: Sendable {
     }
 
     /// Makes the running sockets match `config`: unchanged sockets keep running (and their
-    /// counters); changed ones restart, keeping their counters; removed ones stop and their
-    /// series go away.
+    /// series, untouched); removed ones stop and their series go away; changed ones restart.
+    /// A restarted socket keeps the series its new runner makes again (its counters go on,
+    /// so `rate()` sees no reset) and the ones that still describe it (see ``carriesOver``);
+    /// every other series of the old socket (labels or a role it no longer has) goes away.
     public func apply(_ config: ExporterConfig) {
         reloadLock.withLock { _ in
             let current = running.withLock { $0 }
@@ -70,38 +72,65 @@ public final class Agent: Sendable {
             let wanted = Set(config.sockets.map(\.name))
             var next: [RunningSocket] = []
             var toStop: [RunningSocket] = current.filter { !wanted.contains($0.config.name) }
-            var changed: [SocketConfig] = []
+            var changed: [(new: SocketConfig, old: RunningSocket?)] = []
             for socket in config.sockets {
                 if let existing = byName[socket.name], existing.config == socket {
                     next.append(existing)
                 } else {
                     if let existing = byName[socket.name] { toStop.append(existing) }
-                    changed.append(socket)
+                    changed.append((socket, byName[socket.name]))
                 }
             }
             // Stop first so a restarted socket can bind its endpoints again; ask all at once
             // so the waits overlap.
             for socket in toStop { socket.runner.stopFlag.store(true, ordering: .releasing) }
-            for socket in toStop {
-                if !socket.runner.stop(timeout: .seconds(5)) {
-                    logger.warning("socket did not stop in time", metadata: ["socket": "\(socket.config.name)"])
-                }
-                metrics.remove(owner: SocketInfoMetrics.owner(socket.config.name))
-                // Removed sockets lose their series. So do sockets whose histogram buckets changed:
-                // a family keeps one bucket layout, so its old histograms must go first.
-                let bucketsChanged = changed.contains { $0.name == socket.config.name && $0.buckets != socket.config.buckets }
-                if !wanted.contains(socket.config.name) || bucketsChanged { metrics.remove(owner: socket.config.name) }
+            for socket in toStop where !socket.runner.stop(timeout: .seconds(5)) {
+                logger.warning("socket did not stop in time", metadata: ["socket": "\(socket.config.name)"])
             }
-            for socket in changed {
+            // The new runners register their series before the old ones let go of theirs, so
+            // the series both make stay (with their values) and only the others disappear.
+            var started: [RunningSocket] = []
+            for (socket, old) in changed {
                 let runner = makeRunner(socket)
-                runner.start(name: socket.name)
-                next.append(RunningSocket(config: socket, runner: runner))
+                if let old {
+                    metrics.adopt(from: old.runner.owner, into: runner.owner) { family, labels in
+                        Self.carriesOver(family, labels, from: old.config, to: socket)
+                    }
+                }
+                started.append(RunningSocket(config: socket, runner: runner))
+            }
+            for socket in toStop {
+                for owner in socket.runner.metricOwners { metrics.remove(owner: owner) }
+            }
+            for socket in started {
+                socket.runner.start(name: socket.config.name)
+                next.append(socket)
             }
             let order = Dictionary(uniqueKeysWithValues: config.sockets.enumerated().map { ($1.name, $0) })
             next.sort { order[$0.config.name]! < order[$1.config.name]! }
             running.withLock { $0 = next }
             reloadOK.set(Int64(1))
             reloadTime.set(WallClock.now())
+        }
+    }
+
+    /// Whether a series of a socket changed from `old` to `new` stays with the new socket when
+    /// its new runner does not register it itself (made on demand: tap label combinations,
+    /// handshake failure reasons). Info series never do (they describe the old settings); the
+    /// monitor and flow families do for each side label that remains; the role's families do
+    /// while the role stays, and a tap's messages only under the same label names.
+    static func carriesOver(_ family: MetricCatalog.Family, _ labels: [(String, String)], from old: SocketConfig, to new: SocketConfig) -> Bool {
+        guard !SocketInfoMetrics.families.contains(family),
+              let socket = labels.first(where: { $0.0 == "socket" })?.1,
+              new.sides.contains(where: { $0.label == socket }) else { return false }
+        if family.name.hasPrefix("zmq_socket_") { return true }
+        switch (old.role, new.role) {
+        case (.tap(let before), .tap(let after)):
+            return family != MetricCatalog.tapMessages || before.labels.map(\.label) == after.labels.map(\.label)
+        case (.probe, .probe), (.proxy, .proxy):
+            return true
+        default:
+            return false
         }
     }
 

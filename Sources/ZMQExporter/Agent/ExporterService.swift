@@ -1,5 +1,6 @@
 import HTTPServer
 import Logging
+import Posix
 import Synchronization
 import ZeroMQ
 
@@ -27,11 +28,13 @@ public final class ExporterService: Sendable {
         self.agent = agent
         self.options = options
         exposition = Exposition(metrics: agent.metrics, parallel: true)
+        agent.metrics.register(ProcessCollector())
         var configuration = HTTPServer.Configuration()
         configuration.listenAddresses = options.listenAddresses
         configuration.maxConcurrentHandlers = options.maxRequests
         configuration.limits = options.limits
         server = HTTPServer(configuration: configuration, logger: agent.logger)
+        agent.metrics.register(HTTPCollector(server: server))
         addRoutes()
     }
 
@@ -42,11 +45,7 @@ public final class ExporterService: Sendable {
         let history = history
         let metricsPath = options.telemetryPath
         server.addRoute(metricsPath) { _ in
-            let body = exposition.render { out in
-                let stats = server.statistics
-                Exposition.emitCounter(MetricCatalog.httpRequests, label: "code", values: stats.requestsByStatus.map { (String($0.key), $0.value) }, into: &out)
-                Exposition.emitGauge(MetricCatalog.httpInFlight, value: stats.handlersInFlight, into: &out)
-            }
+            let body = exposition.render()
             return HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: body)
         }
         server.addRoute("/") { _ in
@@ -69,14 +68,14 @@ public final class ExporterService: Sendable {
     public func start() throws -> [BoundAddress] {
         let addresses = try server.start()
         do {
-            try startThread(name: "history") { [self] in
+            try Thread.detach(name: "history") { [self] in
                 var next = WallClock.now()
                 while !samplerStop.load(ordering: .acquiring) {
                     if WallClock.now() >= next {
                         history.sample(agent.sockets.flatMap(\.recorders))
                         next += History.interval
                     }
-                    sleepThread(.milliseconds(200))
+                    Thread.sleep(.milliseconds(200))
                 }
                 samplerDone.open()
             }
@@ -94,5 +93,20 @@ public final class ExporterService: Sendable {
         server.stop(gracePeriod: .seconds(2))
         agent.stop(timeout: timeout)
         _ = samplerDone.wait(timeout: .seconds(1))
+    }
+}
+
+/// The HTTP server's own counts, read at each scrape.
+final class HTTPCollector: Collector {
+    let server: HTTPServer
+
+    init(server: HTTPServer) { self.server = server }
+
+    func collect(into samples: inout Samples) {
+        let stats = server.statistics
+        for (status, count) in stats.requestsByStatus.sorted(by: { $0.key < $1.key }) {
+            samples.add(MetricCatalog.httpRequests, [("code", String(status))], Int64(count))
+        }
+        samples.add(MetricCatalog.httpInFlight, [], Int64(stats.handlersInFlight))
     }
 }

@@ -1,27 +1,38 @@
 import Glibc
-import HTTPServer
-import Prometheus
+import Posix
 import Synchronization
 
-/// The registries of one scrape, taken one at a time by whichever thread is free: the scrape's
-/// own and the helper, so neither waits long for the other however the families weigh.
-final class RenderJob: Sendable {
-    let registries: [PrometheusCollectorRegistry]
+/// The families of one scrape, taken one at a time by whichever thread is free: the scrape's
+/// own and the helper, so neither waits long for the other however the families weigh. Each
+/// family is written whole by one thread, so the exposition keeps one block per family.
+// @unchecked Sendable: the arrays are immutable; the series in them are thread-safe.
+final class RenderJob: @unchecked Sendable {
+    let families: [(MetricCatalog.Family, [Metrics.Series])]
+    let samples: Samples
     private let next = Atomic<Int>(0)
 
-    init(_ registries: [PrometheusCollectorRegistry]) { self.registries = registries }
+    init(families: [(MetricCatalog.Family, [Metrics.Series])], samples: Samples) {
+        self.families = families
+        self.samples = samples
+    }
 
-    /// Renders registries into `buffer` until none is left.
+    /// Renders families into `buffer` until none is left. A family with neither series nor
+    /// samples is left out, as client_golang leaves out an empty one.
     func work(into buffer: inout [UInt8]) {
         while true {
             let index = next.add(1, ordering: .relaxed).oldValue
-            guard index < registries.count else { return }
-            registries[index].emit(into: &buffer)
+            guard index < families.count else { return }
+            let (family, series) = families[index]
+            let collected = samples.byFamily[family.name]
+            guard !series.isEmpty || collected != nil else { continue }
+            TextFormat.header(family, into: &buffer)
+            for one in series { one.emit(into: &buffer) }
+            if let collected { buffer.append(contentsOf: collected) }
         }
     }
 }
 
-/// A thread that renders registries of a ``RenderJob`` while the scrape's own thread renders
+/// A thread that renders families of a ``RenderJob`` while the scrape's own thread renders
 /// the others, so a scrape of many series takes about half as long on two cores.
 ///
 /// One job at a time: a scrape that finds the helper busy with another scrape renders
@@ -41,7 +52,7 @@ final class RenderHelper: @unchecked Sendable {
     init() throws(SystemError) {
         sem_init(work, 0, 0)
         sem_init(done, 0, 0)
-        try startThread(name: "render") { [self] in serve() }
+        try Thread.detach(name: "render") { [self] in serve() }
     }
 
     deinit {

@@ -80,18 +80,28 @@ public struct TapConfig: Sendable, Equatable {
     public var subscribe: [String] = [""]
     public var decodeJSON = false
     /// Prometheus label name → top-level JSON field, in label-name order.
-    public var labels: [(label: String, field: String)] = []
+    public var labels: [TapLabel] = []
     public var maxLabelValues = 100
+    /// The most label combinations (series of `zmq_tap_messages_total`) the tap makes; messages
+    /// beyond count under `__overflow__` for every label.
+    public var maxSeries = TapConfig.defaultMaxSeries
     public var timestamp: TimestampField?
+
+    public static let defaultMaxSeries = 1000
 
     public init(socket: EndpointConfig) {
         self.socket = socket
     }
+}
 
-    public static func == (lhs: TapConfig, rhs: TapConfig) -> Bool {
-        lhs.socket == rhs.socket && lhs.subscribe == rhs.subscribe && lhs.decodeJSON == rhs.decodeJSON
-            && lhs.labels.map(\.label) == rhs.labels.map(\.label) && lhs.labels.map(\.field) == rhs.labels.map(\.field)
-            && lhs.maxLabelValues == rhs.maxLabelValues && lhs.timestamp == rhs.timestamp
+/// A tap label: a Prometheus label name and the top-level JSON field its value comes from.
+public struct TapLabel: Sendable, Equatable {
+    public var label: String
+    public var field: String
+
+    public init(label: String, field: String) {
+        self.label = label
+        self.field = field
     }
 }
 

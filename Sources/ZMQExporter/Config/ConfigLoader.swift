@@ -1,3 +1,4 @@
+import Posix
 import ZeroMQ
 
 /// Reads a YAML config into an ``ExporterConfig``, collecting every error with its line and column.

@@ -32,7 +32,7 @@ extension NodeReader {
                     } else if tap.labels.contains(where: { $0.label == label }) {
                         fail(key, "label '\(label)' appears twice")
                     } else {
-                        tap.labels.append((label, field))
+                        tap.labels.append(TapLabel(label: label, field: field))
                     }
                 }
                 tap.labels.sort { $0.label < $1.label }
@@ -42,6 +42,7 @@ extension NodeReader {
             if !tap.decodeJSON { fail(n, "labels need 'decode: json'") }
         }
         if let n = map["max_label_values"] { tap.maxLabelValues = integer(n, what: "max_label_values", range: 1...100_000) ?? 100 }
+        if let n = map["max_series"] { tap.maxSeries = integer(n, what: "max_series", range: 1...1_000_000) ?? TapConfig.defaultMaxSeries }
         // Label combinations are keyed by one Int in the tap's hot path.
         var combinations = 1
         for _ in tap.labels {

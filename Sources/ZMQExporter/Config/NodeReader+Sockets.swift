@@ -7,7 +7,7 @@ extension NodeReader {
         "heartbeat_ivl", "heartbeat_timeout", "heartbeat_ttl", "min_peers",
     ]
     static let commonKeys: Set<String> = ["name", "role", "buckets"]
-    static let tapKeys: Set<String> = ["type", "subscribe", "decode", "labels", "max_label_values", "timestamp"]
+    static let tapKeys: Set<String> = ["type", "subscribe", "decode", "labels", "max_label_values", "max_series", "timestamp"]
     static let probeKeys: Set<String> = ["type", "interval", "timeout", "retries", "request", "expect"]
     static let proxyKeys: Set<String> = ["frontend", "backend", "request_timeout", "max_in_flight"]
 

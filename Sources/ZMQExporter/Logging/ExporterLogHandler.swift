@@ -1,4 +1,5 @@
 import Logging
+import Posix
 import Synchronization
 
 /// Writes log lines to standard error as logfmt (`ts=… level=info msg="…" key=value`) or JSON,
@@ -10,7 +11,7 @@ public struct ExporterLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     let format: Format
     let label: String
-    private static let lock = Mutex<Void>(())
+    private static let lock = Locked<Void>(())
 
     public init(label: String, level: Logger.Level, format: Format) {
         self.label = label

@@ -1,9 +1,10 @@
+import Posix
 import Synchronization
 
 /// The most recent latency observations, for percentiles on the landing page. The exported
 /// histogram is what alerts and dashboards use; this only serves a human glance.
 public final class LatencyWindow: Sendable {
-    private let samples = Mutex<(values: [Double], next: Int)>(([], 0))
+    private let samples = Locked<(values: [Double], next: Int)>(([], 0))
     public let capacity: Int
 
     public init(capacity: Int = 512) {

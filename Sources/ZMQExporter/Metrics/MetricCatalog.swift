@@ -1,13 +1,51 @@
-/// Every metric family the agent exports, declared once with its help text (STYLE.md: one catalog).
-/// Names, types and labels are the product's contract; dashboards and alerts depend on them.
+/// Every metric family the agent exports, declared once with its help text, type, labels and
+/// buckets. Names, types and labels are the product's contract; dashboards and alerts depend on
+/// them. ``Metrics`` registers series only through these declarations and checks each
+/// registration against them, and the exposition renders families in the order of ``all``.
 public enum MetricCatalog {
     public enum Kind: String, Sendable { case counter, gauge, histogram }
 
-    public struct Family: Sendable {
+    /// Where a histogram family's bucket bounds come from.
+    public enum Buckets: Sendable, Equatable {
+        /// Not a histogram.
+        case none
+        /// The same bounds for every series.
+        case fixed([Double])
+        /// The socket's `buckets` setting (``SocketConfig/defaultBuckets`` unless set).
+        case configured
+    }
+
+    public struct Family: Sendable, Hashable {
         public let name: String
         public let kind: Kind
         public let help: String
+        /// The label names every series has, in this order.
         public let labels: [String]
+        /// Whether the configuration adds label names after ``labels`` (a tap's `labels`).
+        public let configuredLabels: Bool
+        public let buckets: Buckets
+
+        init(name: String, kind: Kind, help: String, labels: [String], configuredLabels: Bool = false, buckets: Buckets = .none) {
+            precondition((kind == .histogram) == (buckets != .none), "\(name): buckets go with histograms only")
+            self.name = name
+            self.kind = kind
+            self.help = help
+            self.labels = labels
+            self.configuredLabels = configuredLabels
+            self.buckets = buckets
+        }
+
+        public static func == (lhs: Family, rhs: Family) -> Bool { lhs.name == rhs.name }
+        public func hash(into hasher: inout Hasher) { hasher.combine(name) }
+
+        /// Whether a series with `labels` (names in order) belongs to this family.
+        public func accepts(labelNames names: [String]) -> Bool {
+            if configuredLabels {
+                return names.count >= labels.count && Array(names.prefix(labels.count)) == labels
+                    && Set(names).count == names.count
+            }
+            return names == labels
+        }
     }
 
     // Sockets
@@ -16,7 +54,7 @@ public enum MetricCatalog {
     public static let expectedPeers = Family(name: "zmq_socket_expected_peers", kind: .gauge, help: "Peer connections the operator expects (min_peers in the config).", labels: ["socket"])
     public static let events = Family(name: "zmq_socket_events_total", kind: .counter, help: "Socket monitor events by kind.", labels: ["socket", "event"])
     public static let connections = Family(name: "zmq_socket_connections", kind: .gauge, help: "Peer connections open now, tracked by file descriptor from monitor events.", labels: ["socket"])
-    public static let connectionDuration = Family(name: "zmq_socket_connection_duration_seconds", kind: .histogram, help: "Lifetime of each closed peer connection, in seconds.", labels: ["socket"])
+    public static let connectionDuration = Family(name: "zmq_socket_connection_duration_seconds", kind: .histogram, help: "Lifetime of each closed peer connection, in seconds.", labels: ["socket"], buckets: .fixed(lifetimeBuckets))
     public static let handshakeFailures = Family(name: "zmq_socket_handshake_failures_total", kind: .counter, help: "ZMTP handshakes that failed, by reason (protocol error, ZAP status, or closed_before_handshake).", labels: ["socket", "reason"])
     public static let messagesReceived = Family(name: "zmq_socket_messages_received_total", kind: .counter, help: "Messages received; a multipart message counts once.", labels: ["socket"])
     public static let messagesSent = Family(name: "zmq_socket_messages_sent_total", kind: .counter, help: "Messages sent; a multipart message counts once.", labels: ["socket"])
@@ -25,20 +63,20 @@ public enum MetricCatalog {
     public static let sendFailures = Family(name: "zmq_socket_send_failures_total", kind: .counter, help: "Sends that failed or had to wait, by reason (would_block at the high-water mark, unroutable, error).", labels: ["socket", "reason"])
 
     // Taps
-    public static let tapMessages = Family(name: "zmq_tap_messages_total", kind: .counter, help: "Messages seen by a tap, by the configured labels taken from the message.", labels: ["socket"])
+    public static let tapMessages = Family(name: "zmq_tap_messages_total", kind: .counter, help: "Messages seen by a tap, by the configured labels taken from the message.", labels: ["socket"], configuredLabels: true)
     public static let tapDecodeErrors = Family(name: "zmq_tap_decode_errors_total", kind: .counter, help: "Tap messages that were not valid JSON (still counted as messages).", labels: ["socket"])
     public static let tapLabelValuesDropped = Family(name: "zmq_tap_label_values_dropped_total", kind: .counter, help: "Tap messages whose label value was beyond max_label_values and counted as __overflow__.", labels: ["socket"])
-    public static let tapMessageAge = Family(name: "zmq_tap_message_age_seconds", kind: .histogram, help: "Age of tap messages at receipt (now minus their timestamp field), in seconds.", labels: ["socket"])
+    public static let tapMessageAge = Family(name: "zmq_tap_message_age_seconds", kind: .histogram, help: "Age of tap messages at receipt (now minus their timestamp field), in seconds.", labels: ["socket"], buckets: .configured)
     public static let tapLastMessage = Family(name: "zmq_tap_last_message_timestamp_seconds", kind: .gauge, help: "Unix time the tap last received a message.", labels: ["socket"])
 
     // Probes
     public static let probeSuccess = Family(name: "zmq_probe_success", kind: .gauge, help: "Whether the last probe succeeded (1) or not (0).", labels: ["socket"])
-    public static let probeDuration = Family(name: "zmq_probe_duration_seconds", kind: .histogram, help: "Round-trip time of successful probes, in seconds.", labels: ["socket"])
+    public static let probeDuration = Family(name: "zmq_probe_duration_seconds", kind: .histogram, help: "Round-trip time of successful probes, in seconds.", labels: ["socket"], buckets: .configured)
     public static let probeAttempts = Family(name: "zmq_probe_attempts_total", kind: .counter, help: "Probe attempts by result (success, timeout, mismatch, error).", labels: ["socket", "result"])
     public static let probeLastSuccess = Family(name: "zmq_probe_last_success_timestamp_seconds", kind: .gauge, help: "Unix time of the last successful probe.", labels: ["socket"])
 
     // Proxies
-    public static let proxyRequestDuration = Family(name: "zmq_proxy_request_duration_seconds", kind: .histogram, help: "Time from a request entering a ROUTER/DEALER proxy's frontend to its reply leaving it, in seconds.", labels: ["socket"])
+    public static let proxyRequestDuration = Family(name: "zmq_proxy_request_duration_seconds", kind: .histogram, help: "Time from a request entering a ROUTER/DEALER proxy's frontend to its reply leaving it, in seconds.", labels: ["socket"], buckets: .configured)
     public static let proxyInFlight = Family(name: "zmq_proxy_requests_in_flight", kind: .gauge, help: "Requests forwarded by a ROUTER/DEALER proxy and not answered yet.", labels: ["socket"])
     public static let proxyUnanswered = Family(name: "zmq_proxy_requests_unanswered_total", kind: .counter, help: "Requests evicted unanswered after request_timeout (or beyond max_in_flight).", labels: ["socket"])
     public static let proxySubscriptions = Family(name: "zmq_proxy_subscriptions", kind: .gauge, help: "Distinct topics subscribed through an XSUB/XPUB proxy now.", labels: ["socket"])
@@ -50,4 +88,25 @@ public enum MetricCatalog {
     public static let httpRequests = Family(name: "zmq_exporter_http_requests_total", kind: .counter, help: "HTTP requests answered, by status code.", labels: ["code"])
     public static let httpInFlight = Family(name: "zmq_exporter_http_requests_in_flight", kind: .gauge, help: "HTTP requests being handled now.", labels: [])
     public static let renderSeconds = Family(name: "zmq_exporter_scrape_render_seconds", kind: .gauge, help: "Time the previous /metrics response took to render, in seconds.", labels: [])
+    // The process, read from /proc at each scrape (the names every Prometheus client uses).
+    public static let processCPU = Family(name: "process_cpu_seconds_total", kind: .counter, help: "Total user and system CPU time spent in seconds.", labels: [])
+    public static let processResident = Family(name: "process_resident_memory_bytes", kind: .gauge, help: "Resident memory size in bytes.", labels: [])
+    public static let processVirtual = Family(name: "process_virtual_memory_bytes", kind: .gauge, help: "Virtual memory size in bytes.", labels: [])
+    public static let processOpenFDs = Family(name: "process_open_fds", kind: .gauge, help: "Number of open file descriptors.", labels: [])
+    public static let processMaxFDs = Family(name: "process_max_fds", kind: .gauge, help: "Maximum number of open file descriptors.", labels: [])
+    public static let processStart = Family(name: "process_start_time_seconds", kind: .gauge, help: "Start time of the process since unix epoch in seconds.", labels: [])
+
+    /// Connection lifetimes span milliseconds (a rejected peer) to days.
+    public static let lifetimeBuckets: [Double] = [0.001, 0.01, 0.1, 1, 10, 60, 300, 1800, 3600, 21600, 86400]
+
+    /// Every family, in the order the exposition renders them.
+    public static let all: [Family] = [
+        socketInfo, endpointInfo, expectedPeers, events, connections, connectionDuration, handshakeFailures,
+        messagesReceived, messagesSent, bytesReceived, bytesSent, sendFailures,
+        tapMessages, tapDecodeErrors, tapLabelValuesDropped, tapMessageAge, tapLastMessage,
+        probeSuccess, probeDuration, probeAttempts, probeLastSuccess,
+        proxyRequestDuration, proxyInFlight, proxyUnanswered, proxySubscriptions,
+        buildInfo, reloadSuccessful, reloadTimestamp, httpRequests, httpInFlight, renderSeconds,
+        processCPU, processResident, processVirtual, processOpenFDs, processMaxFDs, processStart,
+    ]
 }

@@ -1,6 +1,16 @@
 import Glibc
+import Posix
 
 /// The standard `process_*` metrics, read from /proc at scrape time (as the Go client does).
+public final class ProcessCollector: Collector {
+    public init() {}
+
+    public func collect(into samples: inout Samples) {
+        ProcessMetrics.collect(into: &samples)
+    }
+}
+
+/// How the `process_*` figures are read.
 enum ProcessMetrics {
     static let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
     static let pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
@@ -12,8 +22,8 @@ enum ProcessMetrics {
         return 0
     }()
 
-    /// Appends the families in the text exposition format.
-    static func emit(into out: inout [UInt8]) {
+    /// Adds the `process_*` samples.
+    static func collect(into samples: inout Samples) {
         guard let stat = Files.readText("/proc/self/stat"),
               let close = stat.lastIndex(of: ")") else { return }
         // Fields after "(comm)": state is field 3; utime 14, stime 15, starttime 22, vsize 23, rss 24.
@@ -25,12 +35,12 @@ enum ProcessMetrics {
         let openFDs = countOpenFileDescriptors()
         var limit = rlimit()
         getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-        family(&out, "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.", cpu)
-        family(&out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", field(24) * pageSize)
-        family(&out, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.", field(23))
-        family(&out, "process_open_fds", "gauge", "Number of open file descriptors.", Double(openFDs))
-        family(&out, "process_max_fds", "gauge", "Maximum number of open file descriptors.", Double(limit.rlim_cur))
-        family(&out, "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.", start)
+        samples.add(MetricCatalog.processCPU, [], cpu)
+        samples.add(MetricCatalog.processResident, [], field(24) * pageSize)
+        samples.add(MetricCatalog.processVirtual, [], field(23))
+        samples.add(MetricCatalog.processOpenFDs, [], Int64(openFDs))
+        samples.add(MetricCatalog.processMaxFDs, [], Double(limit.rlim_cur))
+        samples.add(MetricCatalog.processStart, [], start)
     }
 
     /// Open descriptors: the size the kernel reports for /proc/self/fd (Linux 6.2 and later),
@@ -122,14 +132,5 @@ enum ProcessMetrics {
         let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
         guard let first = text.firstIndex(where: { !isBlank($0) }), let last = text.lastIndex(where: { !isBlank($0) }) else { return "" }
         return text[first...last]
-    }
-
-    static func family(_ out: inout [UInt8], _ name: String, _ type: String, _ help: String, _ value: Double) {
-        out.append(contentsOf: "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n\(name) \(format(value))\n".utf8)
-    }
-
-    static func format(_ value: Double) -> String {
-        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
-        return "\(value)"
     }
 }

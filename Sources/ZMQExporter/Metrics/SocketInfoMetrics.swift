@@ -1,18 +1,19 @@
 /// `zmq_socket_info`, `zmq_socket_endpoint_info` and `zmq_socket_expected_peers` for one
 /// configured socket. They describe the configuration, so a reload that changes the socket
-/// removes them (owner `NAME#info`) while its counters stay.
+/// removes them (their own owner) while its counters may stay.
 final class SocketInfoMetrics: Sendable {
     let metrics: Metrics
     let config: SocketConfig
+    let owner: MetricOwner
 
     init(metrics: Metrics, config: SocketConfig) {
         self.metrics = metrics
         self.config = config
+        owner = MetricOwner(config.name + "#info")
     }
 
-    var owner: String { Self.owner(config.name) }
-
-    static func owner(_ name: String) -> String { name + "#info" }
+    /// The families that describe the configuration rather than count.
+    static let families: Set<MetricCatalog.Family> = [MetricCatalog.socketInfo, MetricCatalog.endpointInfo, MetricCatalog.expectedPeers]
 
     /// Publishes the info series, with each side's endpoints as resolved (port `*` filled in).
     func publish(sides endpoints: [[(endpoint: String, mode: String)]]) {

@@ -1,16 +1,18 @@
-import Prometheus
+import Posix
 import Synchronization
 import ZeroMQ
 
-/// The series of one `socket` label (a tap, a probe, or one side of a proxy): monitor events,
-/// connections and message flow. Counters with known labels exist at 0 from the start.
+/// The series of one `socket` label (a tap, a probe, one side of a proxy, or a socket of another
+/// process seen through the preload library): monitor events, connections and message flow.
+/// Counters with known labels exist at 0 from the start. It needs only the labels, not a
+/// ``SocketConfig``.
 public final class SocketMetrics: Sendable {
     public let label: String
     let metrics: Metrics
-    let owner: String
+    let owner: MetricOwner
     let eventCounters: [MonitorEvent.Kind: Counter]
     public let connections: Gauge
-    let connectionDuration: ValueHistogram
+    let connectionDuration: Histogram
     let closedBeforeHandshake: Counter
     public let messagesReceived: Counter
     public let messagesSent: Counter
@@ -26,8 +28,8 @@ public final class SocketMetrics: Sendable {
     let totalBytesOut = Atomic<Int>(0)
 
     /// - Parameters:
-    ///   - owner: the configured socket name, which groups series for removal on reload.
-    public init(metrics: Metrics, label: String, owner: String, buckets: [Double] = SocketConfig.defaultBuckets) {
+    ///   - owner: groups the series for removal when the socket goes away.
+    public init(metrics: Metrics, label: String, owner: MetricOwner) {
         self.label = label
         self.metrics = metrics
         self.owner = owner
@@ -38,7 +40,7 @@ public final class SocketMetrics: Sendable {
         }
         eventCounters = events
         connections = metrics.gauge(MetricCatalog.connections, l, owner: owner)
-        connectionDuration = metrics.histogram(MetricCatalog.connectionDuration, l, buckets: Self.lifetimeBuckets, owner: owner)
+        connectionDuration = metrics.histogram(MetricCatalog.connectionDuration, l, owner: owner)
         closedBeforeHandshake = metrics.counter(MetricCatalog.handshakeFailures, l + [("reason", HandshakeReason.closedBeforeHandshake)], owner: owner)
         messagesReceived = metrics.counter(MetricCatalog.messagesReceived, l, owner: owner)
         messagesSent = metrics.counter(MetricCatalog.messagesSent, l, owner: owner)
@@ -49,9 +51,6 @@ public final class SocketMetrics: Sendable {
         sendError = metrics.counter(MetricCatalog.sendFailures, l + [("reason", "error")], owner: owner)
     }
 
-    /// Connection lifetimes span milliseconds (a rejected peer) to days.
-    static let lifetimeBuckets: [Double] = [0.001, 0.01, 0.1, 1, 10, 60, 300, 1800, 3600, 21600, 86400]
-
     /// Messages and bytes in and out so far.
     public var totals: (messagesIn: Int, bytesIn: Int, messagesOut: Int, bytesOut: Int) {
         (totalMessagesIn.load(ordering: .relaxed), totalBytesIn.load(ordering: .relaxed),
@@ -60,7 +59,7 @@ public final class SocketMetrics: Sendable {
 
     /// Counters made on first use (unknown event kinds, handshake failure reasons), kept so a
     /// reconnect storm does not register the same counter again on every event.
-    private let dynamic = Mutex<[String: Counter]>([:])
+    private let dynamic = Locked<[String: Counter]>([:])
 
     func eventCounter(_ kind: MonitorEvent.Kind) -> Counter {
         if let counter = eventCounters[kind] { return counter }

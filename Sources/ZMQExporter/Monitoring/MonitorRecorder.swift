@@ -1,11 +1,13 @@
-import Synchronization
+import Posix
 import ZeroMQ
 
 /// Turns one socket's monitor events into metrics and keeps the last few for the landing page.
-/// Events may come from any source; the recorder is fed in order by one thread at a time.
+/// Events may come from any source (the agent's own monitors, events replayed from another
+/// process): each comes with the time it happened, so the same events give the same
+/// connection lifetimes wherever they are recorded.
 public final class MonitorRecorder: Sendable {
     public let metrics: SocketMetrics
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     struct State {
         var tracker = ConnectionTracker()
@@ -26,18 +28,26 @@ public final class MonitorRecorder: Sendable {
         self.metrics = metrics
     }
 
-    /// Applies `event`: counts it, updates the connection gauge, lifetimes and handshake failures.
+    /// Applies `event`, seen now.
     public func record(_ event: MonitorEvent) {
+        record(event, monotonic: Monotonic.seconds(), wall: WallClock.now())
+    }
+
+    /// Applies `event`: counts it, updates the connection gauge, lifetimes and handshake failures.
+    /// - Parameters:
+    ///   - monotonic: when it happened, in seconds on a monotonic clock (lifetimes are differences).
+    ///   - wall: when it happened, in seconds since the Unix epoch (shown on the landing page).
+    public func record(_ event: MonitorEvent, monotonic: Double, wall: Double) {
         metrics.eventCounter(event.kind).increment()
-        let now = ContinuousClock.now
-        let seconds = Double(now.timeIntervalSinceReference)
-        let (effect, count) = state.withLock { state in
-            let effect = state.tracker.apply(event, now: seconds)
-            state.recent.append(RecordedEvent(time: WallClock.now(), event: event))
+        // The gauge is set under the lock, so two recorders' threads cannot leave it at an
+        // older count than the tracker's.
+        let effect = state.withLock { state in
+            let effect = state.tracker.apply(event, now: monotonic)
+            state.recent.append(RecordedEvent(time: wall, event: event))
             if state.recent.count > Self.recentLimit { state.recent.removeFirst() }
-            return (effect, state.tracker.count)
+            metrics.connections.set(state.tracker.count)
+            return effect
         }
-        metrics.connections.set(Int64(count))
         if let lifetime = effect.closedLifetime { metrics.observeConnectionLifetime(lifetime) }
         if let reason = effect.handshakeFailure { metrics.handshakeFailure(reason).increment() }
     }
@@ -47,14 +57,4 @@ public final class MonitorRecorder: Sendable {
 
     /// Peer connections open now.
     public var connectionCount: Int { state.withLock { $0.tracker.count } }
-}
-
-extension ContinuousClock.Instant {
-    /// Seconds since an arbitrary fixed point, for differences only.
-    var timeIntervalSinceReference: Double {
-        let d = self - ContinuousClock.Instant.reference
-        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-    }
-
-    static let reference = ContinuousClock.now
 }

@@ -1,3 +1,4 @@
+import Posix
 import Synchronization
 
 /// A few minutes of per-socket samples (every ``interval``) for the landing page's rates and
@@ -15,7 +16,7 @@ public final class History: Sendable {
     public static let interval: Double = 5
     public static let keep = 60
 
-    private let series = Mutex<[String: [Sample]]>([:])
+    private let series = Locked<[String: [Sample]]>([:])
 
     public init() {}
 

@@ -1,4 +1,5 @@
 import Glibc
+import Posix
 import ZeroMQ
 
 /// The landing page at `/`: every socket with its role, endpoints, connections against

@@ -1,5 +1,5 @@
 import Logging
-import Prometheus
+import Posix
 import Synchronization
 import ZeroMQ
 
@@ -12,30 +12,33 @@ final class ProbeRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
     let recorders: [MonitorRecorder]
     let info: SocketInfoMetrics
     let success: Gauge
-    let duration: ValueHistogram
+    let duration: Histogram
     let lastSuccess: Gauge
     let attempts: [Result: Counter]
-    private let status = Mutex<String>("not run yet")
+    private let status = Locked<String>("not run yet")
     let latencies = LatencyWindow()
 
     enum Result: String, CaseIterable { case success, timeout, mismatch, error }
 
     init(config: SocketConfig, probe: ProbeConfig, metrics: Metrics, context: Context, logger: Logger) {
+        let owner = MetricOwner(config.name)
         self.config = config
         self.probe = probe
         let l = [("socket", config.name)]
-        recorders = [MonitorRecorder(metrics: SocketMetrics(metrics: metrics, label: config.name, owner: config.name))]
+        recorders = [MonitorRecorder(metrics: SocketMetrics(metrics: metrics, label: config.name, owner: owner))]
         info = SocketInfoMetrics(metrics: metrics, config: config)
-        success = metrics.gauge(MetricCatalog.probeSuccess, l, owner: config.name)
-        duration = metrics.histogram(MetricCatalog.probeDuration, l, buckets: config.buckets, owner: config.name)
-        lastSuccess = metrics.gauge(MetricCatalog.probeLastSuccess, l, owner: config.name)
+        success = metrics.gauge(MetricCatalog.probeSuccess, l, owner: owner)
+        duration = metrics.histogram(MetricCatalog.probeDuration, l, buckets: config.buckets, owner: owner)
+        lastSuccess = metrics.gauge(MetricCatalog.probeLastSuccess, l, owner: owner)
         var attempts: [Result: Counter] = [:]
         for result in Result.allCases {
-            attempts[result] = metrics.counter(MetricCatalog.probeAttempts, l + [("result", result.rawValue)], owner: config.name)
+            attempts[result] = metrics.counter(MetricCatalog.probeAttempts, l + [("result", result.rawValue)], owner: owner)
         }
         self.attempts = attempts
-        super.init(context: context, logger: logger)
+        super.init(owner: owner, context: context, logger: logger)
     }
+
+    var metricOwners: [MetricOwner] { [owner, info.owner] }
 
     var latencyWindow: LatencyWindow? { latencies }
 
@@ -51,9 +54,8 @@ final class ProbeRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
     }
 
     override func run() {
-        var socket = open()
-        markReady([socket?.endpoints ?? []])
-        info.publish(sides: [socket?.endpoints ?? []])
+        var socket: MonitoredSocket?
+        success.set(Int64(0))
         var nextProbe = ContinuousClock.now
         while !isStopping {
             if ContinuousClock.now >= nextProbe {
@@ -70,7 +72,7 @@ final class ProbeRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
     private func wait(_ socket: MonitoredSocket?, until deadline: ContinuousClock.Instant) {
         guard let socket else {
             let remaining = min(deadline - .now, .milliseconds(Self.stopCheckMilliseconds))
-            sleepThread(remaining)
+            Thread.sleep(remaining)
             return
         }
         var poller = Poller()
@@ -85,11 +87,28 @@ final class ProbeRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
         return Int(max(0, min(Int64(stopCheckMilliseconds), ms + 1)))
     }
 
+    /// Opens the probe's socket when it has none; the first socket it makes makes the probe ready.
+    /// A socket that cannot be made (the socket limit, a bad endpoint) is a failed attempt,
+    /// tried again at the next one.
+    private func reopen(_ socket: inout MonitoredSocket?) -> MonitoredSocket? {
+        if socket == nil {
+            socket = open()
+            if let made = socket, !isReady {
+                info.publish(sides: [made.endpoints])
+                markReady([made.endpoints])
+            }
+        }
+        return socket
+    }
+
     private func runCycle(_ socket: inout MonitoredSocket?) {
         var last = Result.error
         for attempt in 0...probe.retries where !isStopping {
-            if socket == nil { socket = open() }
-            guard let current = socket else { break }
+            guard let current = reopen(&socket) else {
+                attempts[.error]?.increment()
+                last = .error
+                break
+            }
             let (result, elapsed) = attemptOnce(current)
             // A stop (shutdown or reload) cut the attempt short: it says nothing about the service.
             if isStopping { return }

@@ -1,4 +1,5 @@
 import Glibc
+import Posix
 import ZeroMQ
 
 /// The forwarding loop of one proxy, on its runner's thread.
@@ -234,6 +235,6 @@ struct ProxyLoop {
     }
 
     static func now() -> Double {
-        ContinuousClock.now.timeIntervalSinceReference
+        Monotonic.seconds()
     }
 }

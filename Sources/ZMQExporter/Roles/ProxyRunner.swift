@@ -1,5 +1,4 @@
 import Logging
-import Prometheus
 import Synchronization
 import ZeroMQ
 
@@ -12,7 +11,7 @@ final class ProxyRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
     let proxy: ProxyConfig
     let recorders: [MonitorRecorder]
     let info: SocketInfoMetrics
-    let requestDuration: ValueHistogram?
+    let requestDuration: Histogram?
     let inFlight: Gauge?
     let unanswered: Counter?
     let subscriptions: Gauge?
@@ -21,23 +20,26 @@ final class ProxyRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
     let latencies = LatencyWindow()
 
     init(config: SocketConfig, proxy: ProxyConfig, metrics: Metrics, context: Context, logger: Logger) {
+        let owner = MetricOwner(config.name)
         self.config = config
         self.proxy = proxy
-        recorders = config.sides.map { MonitorRecorder(metrics: SocketMetrics(metrics: metrics, label: $0.label, owner: config.name)) }
+        recorders = config.sides.map { MonitorRecorder(metrics: SocketMetrics(metrics: metrics, label: $0.label, owner: owner)) }
         info = SocketInfoMetrics(metrics: metrics, config: config)
         let l = [("socket", config.name)]
         if proxy.kind == .broker {
-            requestDuration = metrics.histogram(MetricCatalog.proxyRequestDuration, l, buckets: config.buckets, owner: config.name)
-            inFlight = metrics.gauge(MetricCatalog.proxyInFlight, l, owner: config.name)
-            unanswered = metrics.counter(MetricCatalog.proxyUnanswered, l, owner: config.name)
+            requestDuration = metrics.histogram(MetricCatalog.proxyRequestDuration, l, buckets: config.buckets, owner: owner)
+            inFlight = metrics.gauge(MetricCatalog.proxyInFlight, l, owner: owner)
+            unanswered = metrics.counter(MetricCatalog.proxyUnanswered, l, owner: owner)
         } else {
             requestDuration = nil
             inFlight = nil
             unanswered = nil
         }
-        subscriptions = proxy.kind == .bus ? metrics.gauge(MetricCatalog.proxySubscriptions, l, owner: config.name) : nil
-        super.init(context: context, logger: logger)
+        subscriptions = proxy.kind == .bus ? metrics.gauge(MetricCatalog.proxySubscriptions, l, owner: owner) : nil
+        super.init(owner: owner, context: context, logger: logger)
     }
+
+    var metricOwners: [MetricOwner] { [owner, info.owner] }
 
     var latencyWindow: LatencyWindow? { proxy.kind == .broker ? latencies : nil }
 

@@ -1,5 +1,4 @@
 import Glibc
-import Prometheus
 import Synchronization
 
 /// What a tap does with each message's body: count it under its labels, decode JSON, observe
@@ -11,7 +10,7 @@ public final class TapDecoder: @unchecked Sendable {
     let config: TapConfig
     let socketLabel: String
     let metrics: Metrics
-    let owner: String
+    let owner: MetricOwner
     private let scanner: JSONFieldScanner
     @exclusivity(unchecked) private var slots: [JSONFieldScanner.Slot] = []
     /// Per label, the values seen so far (bytes and text), at most max_label_values.
@@ -20,12 +19,14 @@ public final class TapDecoder: @unchecked Sendable {
     /// directly when the combinations are few (no hashing per message), else by a dictionary.
     @exclusivity(unchecked) private var table: [Counter?]
     @exclusivity(unchecked) private var counters: [Int: Counter] = [:]
+    /// Label combinations with a counter of their own so far, at most `max_series`.
+    @exclusivity(unchecked) private var seriesMade = 0
     /// Label combinations up to this many are looked up in ``table``.
     static let tableLimit = 1 << 16
     private let unlabeled: Counter?
     public let decodeErrors: Counter
     public let labelValuesDropped: Counter
-    public let messageAge: ValueHistogram?
+    public let messageAge: Histogram?
 
     /// Message ages at or beyond this many seconds are not observed.
     public static let maxPlausibleAge: Double = 86_400
@@ -34,7 +35,7 @@ public final class TapDecoder: @unchecked Sendable {
     /// Longer label values are cut to this many bytes, so one message cannot make a huge series.
     public static let maxLabelValueBytes = 128
 
-    public init(config: TapConfig, socketLabel: String, metrics: Metrics, owner: String, buckets: [Double]) {
+    public init(config: TapConfig, socketLabel: String, metrics: Metrics, owner: MetricOwner, buckets: [Double]) {
         self.config = config
         self.socketLabel = socketLabel
         self.metrics = metrics
@@ -80,8 +81,9 @@ public final class TapDecoder: @unchecked Sendable {
         }
         var dropped = false
         let key = labelKey(body: body, dropped: &dropped)
+        let counter = counter(forKey: key, dropped: &dropped)
         if dropped { labelValuesDropped.increment() }
-        counter(forKey: key).increment()
+        counter.increment()
         if let ts = config.timestamp, let messageAge, let sent = Self.number(slots[config.labels.count], in: body), sent > 0 {
             // A clock slightly ahead of ours gives a small negative age: count it as zero. An age
             // beyond a day is a wrong unit or a bogus field; one such value would swamp the sum.
@@ -136,10 +138,24 @@ public final class TapDecoder: @unchecked Sendable {
     private lazy var undecodedCounter: Counter = unlabeled ?? metrics.counter(
         MetricCatalog.tapMessages, [("socket", socketLabel)] + config.labels.map { ($0.label, "") }, owner: owner)
 
-    private func counter(forKey key: Int) -> Counter {
+    /// The key of the combination with `__overflow__` for every label.
+    private var overflowKey: Int {
+        config.labels.indices.reduce(0) { key, _ in key * (config.maxLabelValues + 1) + config.maxLabelValues }
+    }
+
+    /// The counter of a label combination. Past `max_series` combinations, a new one counts
+    /// under `__overflow__` for every label (and `dropped` is set): per-label limits alone would
+    /// let three labels of 100 values make a million series.
+    private func counter(forKey key: Int, dropped: inout Bool) -> Counter {
         if let unlabeled { return unlabeled }
         if key < table.count, let counter = table[key] { return counter }
         if table.isEmpty, let counter = counters[key] { return counter }
+        let overflow = overflowKey
+        if key != overflow && seriesMade >= config.maxSeries {
+            dropped = true
+            return counter(forKey: overflow, dropped: &dropped)
+        }
+        if key != overflow { seriesMade += 1 }
         var labels: [(String, String)] = []
         var rest = key
         let radix = config.maxLabelValues + 1

@@ -1,5 +1,5 @@
 import Logging
-import Prometheus
+import Posix
 import ZeroMQ
 
 /// A tap: receives from the configured socket and accounts for every message, changing nothing.
@@ -12,15 +12,18 @@ final class TapRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
     let info: SocketInfoMetrics
 
     init(config: SocketConfig, tap: TapConfig, metrics: Metrics, context: Context, logger: Logger) {
+        let owner = MetricOwner(config.name)
         self.config = config
         self.tap = tap
-        let socketMetrics = SocketMetrics(metrics: metrics, label: config.name, owner: config.name)
+        let socketMetrics = SocketMetrics(metrics: metrics, label: config.name, owner: owner)
         recorders = [MonitorRecorder(metrics: socketMetrics)]
-        decoder = TapDecoder(config: tap, socketLabel: config.name, metrics: metrics, owner: config.name, buckets: config.buckets)
-        lastMessage = metrics.gauge(MetricCatalog.tapLastMessage, [("socket", config.name)], owner: config.name)
+        decoder = TapDecoder(config: tap, socketLabel: config.name, metrics: metrics, owner: owner, buckets: config.buckets)
+        lastMessage = metrics.gauge(MetricCatalog.tapLastMessage, [("socket", config.name)], owner: owner)
         info = SocketInfoMetrics(metrics: metrics, config: config)
-        super.init(context: context, logger: logger)
+        super.init(owner: owner, context: context, logger: logger)
     }
+
+    var metricOwners: [MetricOwner] { [owner, info.owner] }
 
     var latencyWindow: LatencyWindow? { nil }
 

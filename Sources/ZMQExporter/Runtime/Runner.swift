@@ -1,4 +1,5 @@
 import Logging
+import Posix
 import Synchronization
 import ZeroMQ
 
@@ -14,6 +15,8 @@ public protocol SocketRunnerStatus: AnyObject, Sendable {
     var summary: String { get }
     /// Recent round trips (probes) or request durations (ROUTER/DEALER proxies).
     var latencyWindow: LatencyWindow? { get }
+    /// The owners of the socket's series: its own and its info's.
+    var metricOwners: [MetricOwner] { get }
 }
 
 /// A thread that owns one configured socket's ZeroMQ sockets for their whole life: it creates
@@ -22,17 +25,20 @@ public protocol SocketRunnerStatus: AnyObject, Sendable {
 class Runner: @unchecked Sendable {
     let context: Context
     let logger: Logger
+    /// Holds the socket's series (``Metrics/remove(owner:)`` when the runner is replaced).
+    let owner: MetricOwner
     let stopFlag = Atomic<Bool>(false)
     private let finished = Latch()
     private let readyFlag = Atomic<Bool>(false)
-    private let endpointsBox = Mutex<[[(endpoint: String, mode: String)]]>([])
+    private let endpointsBox = Locked<[[(endpoint: String, mode: String)]]>([])
     private var started = false
 
     /// How often an idle loop looks at the stop flag, in ms: the longest a stop waits for one
     /// socket, and 4 wake-ups a second per idle socket.
     static let stopCheckMilliseconds = 250
 
-    init(context: Context, logger: Logger) {
+    init(owner: MetricOwner, context: Context, logger: Logger) {
+        self.owner = owner
         self.context = context
         self.logger = logger
     }
@@ -40,7 +46,7 @@ class Runner: @unchecked Sendable {
     func start(name: String) {
         started = true
         do {
-            try startThread(name: "zmq-\(name)", stackSize: 1 << 20) { [self] in
+            try Thread.detach(name: "zmq-\(name)", stackSize: 1 << 20) { [self] in
                 self.run()
                 self.finished.open()
             }
@@ -81,7 +87,7 @@ class Runner: @unchecked Sendable {
             }
             let deadline = ContinuousClock.now + delay
             while !isStopping && ContinuousClock.now < deadline {
-                sleepThread(.milliseconds(Self.stopCheckMilliseconds))
+                Thread.sleep(.milliseconds(Self.stopCheckMilliseconds))
             }
             delay = min(delay * 2, .seconds(10))
         }

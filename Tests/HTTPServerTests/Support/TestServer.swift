@@ -1,6 +1,7 @@
-import Foundation
 @testable import HTTPServer
+import Foundation
 import Logging
+import Posix
 
 /// Collects log records so tests can assert on levels.
 final class LogCapture: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import Posix
 import Synchronization
 import ZeroMQ
 
@@ -7,7 +8,7 @@ import ZeroMQ
 /// Sockets of one test, in a context of their own (as a separate process would be).
 final class Peers: @unchecked Sendable {
     let context: Context
-    private let opened = Mutex<[Socket]>([])
+    private let opened = Locked<[Socket]>([])
 
     init() throws {
         context = try Context()
@@ -75,7 +76,7 @@ enum ReplyMode: Int {
 final class Replier: Sendable {
     private let mode = Atomic<Int>(ReplyMode.echo.rawValue)
     private let answeredCount = Atomic<Int>(0)
-    private let thread = Mutex<PeerThread?>(nil)
+    private let thread = Locked<PeerThread?>(nil)
 
     init(_ socket: Socket, mode initial: ReplyMode = .echo) {
         mode.store(initial.rawValue, ordering: .relaxed)

@@ -1,3 +1,4 @@
+import ZMQExporter
 /// The ports the demo's placeholders stand for, and where its own sockets bind or connect.
 public struct DemoEndpoints: Sendable, Equatable {
     /// A `${NAME}` placeholder of examples/demo.yml; its raw value is the offset from the port base.

@@ -1,4 +1,5 @@
 import Logging
+import ZMQExporter
 import ZeroMQ
 
 /// The system the demo watches, modelled on the seed article's task-distribution system: a task

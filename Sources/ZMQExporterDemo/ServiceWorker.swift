@@ -1,4 +1,5 @@
 import Logging
+import ZMQExporter
 import ZeroMQ
 
 /// A REP worker of the request/reply service behind the agent's ROUTER/DEALER proxy. It answers

@@ -1,5 +1,7 @@
 import Logging
+import Posix
 import Synchronization
+import ZMQExporter
 import ZeroMQ
 
 /// One part of the demo system (producer, worker, client...) on its own thread, owning its
@@ -28,7 +30,7 @@ class DemoActor: @unchecked Sendable {
     func start() {
         started = true
         do {
-            try startThread(name: "demo-\(name)") { [self] in
+            try Thread.detach(name: "demo-\(name)") { [self] in
                 self.runSessions()
                 self.finish()
                 self.finished.open()
@@ -76,7 +78,7 @@ class DemoActor: @unchecked Sendable {
             let left = end - .now
             if left <= .zero { return }
             let step = min(left, .milliseconds(Self.tick))
-            sleepThread(step)
+            Thread.sleep(step)
         }
     }
 

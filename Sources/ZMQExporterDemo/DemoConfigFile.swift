@@ -1,3 +1,5 @@
+import Posix
+import ZMQExporter
 /// The demo's agent configuration: examples/demo.yml, found on disk when possible so that what a
 /// user reads is what runs, else the copy built into the binary (``builtIn``, which the system
 /// test `test_demo.py` keeps byte-for-byte equal to the file).

@@ -1,4 +1,5 @@
 import Logging
+import ZMQExporter
 import ZeroMQ
 
 /// A peer deployed with the wrong settings that keeps trying to feed the pipeline's frontend

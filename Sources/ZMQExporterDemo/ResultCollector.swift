@@ -1,4 +1,5 @@
 import Logging
+import ZMQExporter
 import ZeroMQ
 
 /// The seed's result sink: a PULL socket the workers PUSH results to. It counts what arrives.

@@ -1,4 +1,6 @@
+import Posix
 import Synchronization
+import ZMQExporter
 
 /// What the demo system did, counted by its parts and read by the summary line.
 public final class DemoStats: Sendable {
@@ -24,7 +26,7 @@ public final class DemoStats: Sendable {
     }
 
     // A few updates a second: a lock is plenty.
-    private let counts = Mutex<[Counter: Int]>([:])
+    private let counts = Locked<[Counter: Int]>([:])
 
     public init() {}
 

@@ -1,5 +1,7 @@
 import HTTPServer
+import Posix
 import Synchronization
+import ZMQExporter
 
 /// Calls an action every `interval` on a thread of its own until ``stop()`` (the demo's summary line).
 public final class Ticker: Sendable {
@@ -12,7 +14,7 @@ public final class Ticker: Sendable {
     /// Starts the thread; the first call is one `interval` from now.
     public init(name: String, every interval: Duration, _ action: @escaping @Sendable () -> Void) throws(SystemError) {
         let start = ContinuousClock.now
-        try startThread(name: name) { [self] in
+        try Thread.detach(name: name) { [self] in
             var next = start + interval
             while !stopFlag.load(ordering: .acquiring) {
                 let left = next - .now
@@ -20,7 +22,7 @@ public final class Ticker: Sendable {
                     action()
                     next += interval
                 } else {
-                    sleepThread(min(left, Self.tick))
+                    Thread.sleep(min(left, Self.tick))
                 }
             }
             finished.open()

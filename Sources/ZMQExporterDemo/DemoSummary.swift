@@ -1,3 +1,4 @@
+import ZMQExporter
 /// The one-line report the demo prints every 10 s: what the system did and what the probes say.
 public enum DemoSummary {
     /// e.g. `demo: tasks produced 250, collected 246 (4 in flight or lost); requests answered 80,

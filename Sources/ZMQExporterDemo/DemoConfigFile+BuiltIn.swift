@@ -1,3 +1,4 @@
+import ZMQExporter
 extension DemoConfigFile {
     /// A copy of examples/demo.yml, byte for byte, for a binary run away from its source tree.
     /// Edit the file, then copy it here; `test_demo.py` fails until both agree.

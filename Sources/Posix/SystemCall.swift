@@ -18,7 +18,7 @@ public struct SystemError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// The outcome of a call on a non-blocking descriptor.
-enum IOResult<Value> {
+public enum IOResult<Value> {
     case done(Value)
     case wouldBlock
 }
@@ -26,7 +26,7 @@ enum IOResult<Value> {
 /// The one door for errno-returning calls: `EINTR` is retried, `EAGAIN` becomes `.wouldBlock`,
 /// `EBADF`/`EFAULT` are programmer errors, anything else throws a ``SystemError``.
 @inline(__always)
-func systemCall<T: FixedWidthInteger>(
+public func systemCall<T: FixedWidthInteger>(
     _ function: StaticString, _ body: () -> T
 ) throws(SystemError) -> IOResult<T> {
     while true {
@@ -50,7 +50,7 @@ func systemCall<T: FixedWidthInteger>(
 /// `EAGAIN` is reported as an error too.
 @inline(__always)
 @discardableResult
-func systemCallValue<T: FixedWidthInteger>(
+public func systemCallValue<T: FixedWidthInteger>(
     _ function: StaticString, _ body: () -> T
 ) throws(SystemError) -> T {
     switch try systemCall(function, body) {
@@ -61,27 +61,9 @@ func systemCallValue<T: FixedWidthInteger>(
 
 /// Closes `fd` once. `EINTR` counts as closed (Linux has released the descriptor already), so
 /// close is never retried; `EIO` and friends leave nothing to do but forget the descriptor.
-func closeDescriptor(_ fd: Int32) {
+public func closeDescriptor(_ fd: Int32) {
     precondition(fd >= 0, "close of an invalid descriptor")
     if Glibc.close(fd) == -1 && Glibc.errno == EBADF {
         preconditionFailure("close(\(fd)): descriptor was not open")
-    }
-}
-
-/// Nanoseconds on the monotonic clock; never goes backwards with wall-clock changes.
-func monotonicNanoseconds() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
-}
-
-extension Duration {
-    /// Whole nanoseconds, saturating at `UInt64.max` for absurd values.
-    var nanoseconds: UInt64 {
-        let (seconds, attoseconds) = components
-        if seconds < 0 { return 0 }
-        let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return .max }
-        return whole &+ UInt64(attoseconds / 1_000_000_000)
     }
 }

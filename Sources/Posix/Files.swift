@@ -1,19 +1,19 @@
 import Glibc
 
 /// Whole-file reads with open/read, for /proc files and the demo's config.
-enum Files {
+public enum Files {
     /// The file's bytes, or nil when it cannot be opened or read.
-    static func read(_ path: String) -> [UInt8]? {
+    public static func read(_ path: String) -> [UInt8]? {
         try? contents(path).get()
     }
 
     /// Why a file could not be read: errno's text, or that it passed the size limit.
-    struct ReadError: Error, Sendable {
-        let message: String
+    public struct ReadError: Error, Sendable {
+        public let message: String
     }
 
     /// The file's bytes, or why not; a file longer than `limit` bytes is refused.
-    static func contents(_ path: String, limit: Int = .max) -> Result<[UInt8], ReadError> {
+    public static func contents(_ path: String, limit: Int = .max) -> Result<[UInt8], ReadError> {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return .failure(ReadError(message: "cannot read the file: \(String(cString: strerror(errno)))")) }
         defer { close(fd) }
@@ -35,7 +35,7 @@ enum Files {
 
     /// The file as text, or nil when it cannot be read or is not valid UTF-8. A leading
     /// byte-order mark, which some editors write, is not part of the text.
-    static func readText(_ path: String) -> String? {
+    public static func readText(_ path: String) -> String? {
         guard let bytes = read(path) else { return nil }
         let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
         let text = bytes.starts(with: byteOrderMark) ? bytes.dropFirst(byteOrderMark.count) : bytes[...]

@@ -1,3 +1,5 @@
+import Posix
+import ZMQExporter
 /// Starts the agent on the demo's configuration and works out the ports the demo system uses.
 ///
 /// With a port base N the placeholders become N, N+1, ... and the agent starts as configured.
@@ -117,7 +119,7 @@ public enum DemoLaunch {
                 if ContinuousClock.now >= deadline {
                     throw Failure(description: "proxy '\(socket.name)' did not start within \(timeout) (see the log)")
                 }
-                sleepThread(.milliseconds(20))
+                Thread.sleep(.milliseconds(20))
             }
         }
     }

@@ -1,3 +1,4 @@
+import ZMQExporter
 /// The opening bytes of a ZMTP 3.0 connection with the NULL mechanism (RFC 23/ZMTP): the 64-byte
 /// greeting, then the READY command naming the socket type. The demo's misconfigured peer sends
 /// them over a STREAM socket to pose as a socket type the proxy does not accept.

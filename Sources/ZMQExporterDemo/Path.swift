@@ -1,4 +1,5 @@
 import Glibc
+import ZMQExporter
 
 /// The few path operations the demo needs to find its config file, on plain strings.
 enum Path {

@@ -1,4 +1,5 @@
 import Logging
+import ZMQExporter
 import ZeroMQ
 
 /// The seed's worker: PULLs a task, publishes `task_started`, works for a while, PUSHes the result

@@ -1,4 +1,5 @@
 import Logging
+import ZMQExporter
 import ZeroMQ
 
 /// The seed's task producer: PUSHes a JSON task every ``interval`` to the pipeline proxy and

@@ -1,3 +1,4 @@
+import ZMQExporter
 /// When the demo's faults happen: the same pattern repeats every ``cycle``, and one whole pattern
 /// fits in the first 20 s so a fresh demo shows every kind of trouble quickly.
 ///

@@ -1,4 +1,5 @@
 import Logging
+import ZMQExporter
 import ZeroMQ
 
 /// The seed's Lazy Pirate client: sends a request, waits ``timeout`` for the reply, and after a
