@@ -4,8 +4,8 @@ import Synchronization
 /// Watches a socket through `zmq_socket_monitor` and decodes its events.
 ///
 /// The monitor owns the reading PAIR socket and connects it before returning, so libzmq's
-/// blocking event sends never stall (LIBZMQ-MONITOR.md: create the monitor before any bind or
-/// connect, then drain ``pairSocket`` promptly). Use it from the thread that owns the socket.
+/// blocking event sends never stall (docs/libzmq-monitor.md: create the monitor before any bind
+/// or connect, then drain ``pairSocket`` promptly). Use it from the thread that owns the socket.
 public final class SocketMonitor: @unchecked Sendable {
     /// The PAIR socket events arrive on: register it in a ``Poller``.
     public let pairSocket: Socket

@@ -205,19 +205,6 @@ import Testing
             message: "the file is empty: expected a mapping with 'sockets'"),
         Case(kind: "sockets not a list", yaml: "sockets: {name: a}", line: 1, column: 10,
             message: "'sockets' must be a list"),
-        Case(kind: "histogram buckets that differ between sockets of one family", yaml: """
-            sockets:
-              - name: a
-                role: probe
-                type: REQ
-                connect: [tcp://127.0.0.1:5000]
-              - name: b
-                role: probe
-                type: REQ
-                connect: [tcp://127.0.0.1:5001]
-                buckets: [0.1, 1]
-            """, line: 6, column: 5,
-            message: "socket 'b' sets buckets different from socket 'a'; sockets exporting zmq_probe_duration_seconds must share one bucket layout"),
         Case(kind: "option out of libzmq's range", yaml: """
             sockets:
               - name: a

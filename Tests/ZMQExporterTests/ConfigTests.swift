@@ -125,4 +125,25 @@ import ZeroMQ
         #expect(config.sockets[1].buckets == SocketConfig.defaultBuckets)
         #expect(bus.requestTimeout == .seconds(30))
     }
+
+    /// Each series carries its own bucket layout, so sockets of one family may differ.
+    @Test func socketsOfOneFamilyMayHaveTheirOwnBuckets() throws {
+        let config = try ConfigLoader.parse("""
+            sockets:
+              - name: a
+                role: probe
+                type: REQ
+                connect: [tcp://127.0.0.1:5000]
+              - name: b
+                role: probe
+                type: REQ
+                connect: [tcp://127.0.0.1:5001]
+                buckets: [0.1, 1]
+            """)
+        #expect(config.sockets.map(\.buckets) == [SocketConfig.defaultBuckets, [0.1, 1]])
+        let metrics = Metrics()
+        let a = metrics.histogram(MetricCatalog.probeDuration, [("socket", "a")], buckets: config.sockets[0].buckets)
+        let b = metrics.histogram(MetricCatalog.probeDuration, [("socket", "b")], buckets: config.sockets[1].buckets)
+        #expect(a.bounds.count == 17 && b.bounds == [0.1, 1])
+    }
 }

@@ -32,32 +32,7 @@ extension NodeReader {
             seen[socket.name] = item.mark.line
             sockets.append(socket)
         }
-        checkBuckets(sockets, sequence: Array(sequence))
         return ExporterConfig(sockets: sockets)
-    }
-
-    /// One histogram family has one bucket layout (swift-prometheus refuses two), so every
-    /// socket exporting the same latency histogram must use the same `buckets`.
-    mutating func checkBuckets(_ sockets: [SocketConfig], sequence: [YAMLNode]) {
-        var layouts: [String: (name: String, buckets: [Double])] = [:]
-        for socket in sockets {
-            let family: String?
-            switch socket.role {
-            case .probe: family = MetricCatalog.probeDuration.name
-            case .proxy(let proxy): family = proxy.kind == .broker ? MetricCatalog.proxyRequestDuration.name : nil
-            case .tap(let tap): family = tap.timestamp == nil ? nil : MetricCatalog.tapMessageAge.name
-            }
-            guard let family else { continue }
-            if let first = layouts[family], first.buckets != socket.buckets {
-                let node = sequence.first { item in
-                    if case .mapping(let pairs) = item.kind { return pairs.first { $0.key.string == "name" }?.value.string == socket.name }
-                    return false
-                }
-                fail(node, "socket '\(socket.name)' sets buckets different from socket '\(first.name)'; sockets exporting \(family) must share one bucket layout")
-            } else if layouts[family] == nil {
-                layouts[family] = (socket.name, socket.buckets)
-            }
-        }
     }
 
     mutating func readSocket(_ node: YAMLNode) -> SocketConfig? {

@@ -51,8 +51,8 @@ enum ProcessMetrics {
     }
 
     /// Since Linux 6.2 the size /proc/self/fd reports is the number of open descriptors, counted
-    /// by the kernel from its bitmap: one stat(2), about 1 µs whatever the count, where the poll
-    /// below calls every open file's poll method (~40 µs for 1,000). Older kernels report 0: nil.
+    /// by the kernel from its bitmap: one stat(2) whatever the count, where the poll below calls
+    /// every open file's poll method (figures in BENCHMARKS.md). Older kernels report 0: nil.
     static func countByStat() -> Int? {
         var info = stat()
         guard stat("/proc/self/fd", &info) == 0, info.st_size > 0 else { return nil }
@@ -64,8 +64,8 @@ enum ProcessMetrics {
 
     /// Polls every slot of the descriptor table for no events: the kernel answers POLLNVAL for a
     /// closed slot and leaves an open one alone. One system call instead of the /proc/self/fd
-    /// walk, for which the kernel builds a directory entry per descriptor: with 1,000 open, about
-    /// 40 µs against 350 µs. Descriptors opened with O_PATH are invisible to poll; the agent has none.
+    /// walk, for which the kernel builds a directory entry per descriptor (several times slower at
+    /// 1,000 descriptors: BENCHMARKS.md). Descriptors opened with O_PATH are invisible to poll; the agent has none.
     /// Nil when the table's size is unknown or too large (``canPoll(tableSize:softLimit:)``), or
     /// when poll fails.
     static func countByPolling() -> Int? {

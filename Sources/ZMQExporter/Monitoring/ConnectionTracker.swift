@@ -2,7 +2,7 @@ import ZeroMQ
 
 /// The live connections of one socket, rebuilt from its monitor events alone. A pure state machine:
 /// it knows nothing of who owns the socket or how the events arrived, so the agent's own sockets,
-/// a preloaded shim or a library can all feed it (LIBZMQ-MONITOR.md "Counting connections").
+/// a preloaded shim or a library can all feed it (docs/libzmq-monitor.md, "Counting connections").
 public struct ConnectionTracker: Sendable {
     enum Handshake: Sendable { case pending, succeeded, failed }
 
