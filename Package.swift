@@ -32,6 +32,12 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // libyaml's event parser for the config, from Debian's libyaml-dev (libyaml 0.2).
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
         // epoll, eventfd and accept4 for the HTTP server (not in Swift's Glibc module).
         .systemLibrary(name: "CLinuxIO"),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: strict),
@@ -45,6 +51,7 @@ let package = Package(
             dependencies: [
                 "ZeroMQ",
                 "HTTPServer",
+                "CYAML",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
             ],
