@@ -31,6 +31,12 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // libyaml's event parser for the config, from Debian's libyaml-dev (libyaml 0.2).
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
         // epoll, eventfd and accept4 for the HTTP server (not in Swift's Glibc module).
         .systemLibrary(name: "CLinuxIO"),
         // Threads, the one lock type, condition variables, SystemError, files, clocks: the one
@@ -48,6 +54,7 @@ let package = Package(
                 "Posix",
                 "ZeroMQ",
                 "HTTPServer",
+                "CYAML",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

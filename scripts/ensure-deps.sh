@@ -7,6 +7,7 @@ want="${1:-test}"
 apt_pkgs=()
 pkg-config --exists libzmq 2>/dev/null || apt_pkgs+=(libzmq3-dev)
 pkg-config --exists zlib 2>/dev/null || apt_pkgs+=(zlib1g-dev)
+pkg-config --exists yaml-0.1 2>/dev/null || apt_pkgs+=(libyaml-dev)
 command -v pkg-config >/dev/null || apt_pkgs+=(pkg-config)
 if [ "$want" = test ] || [ "$want" = bench ]; then
   command -v curl >/dev/null || apt_pkgs+=(curl)

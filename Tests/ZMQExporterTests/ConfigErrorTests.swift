@@ -201,6 +201,15 @@ import Testing
                 role: [tap
             """, line: 3, column: 11,
             message: "invalid YAML: the list '[...]' opened here is not closed"),
+        Case(kind: "plain null where text belongs", yaml: """
+            sockets:
+              - name: a
+                role: tap
+                type: SUB
+                connect: [tcp://127.0.0.1:5000]
+                subscribe: ~
+            """, line: 6, column: 16,
+            message: "subscribe is null ('~'); quote it if you mean the text"),
         Case(kind: "empty file", yaml: "", line: 1, column: 1,
             message: "the file is empty: expected a mapping with 'sockets'"),
         Case(kind: "sockets not a list", yaml: "sockets: {name: a}", line: 1, column: 10,

@@ -2,8 +2,9 @@ import Foundation
 import Testing
 @testable import ZMQExporter
 
-/// The config's YAML reader against PyYAML's composer (the node tree before any type
-/// resolution, so every scalar is text on both sides), and its errors with where they point.
+/// The config's YAML reader (libyaml's events made into our tree) against PyYAML's pure-Python
+/// composer (the node tree before any type resolution, so every scalar is text on both sides), and
+/// its errors with where they point.
 @Suite struct YAMLParserTests {
     /// Documents in the parts of YAML a config uses, including the awkward corners.
     static let documents: [String] = [
@@ -55,19 +56,51 @@ import Testing
         }
     }
 
-    @Test func acceptsATabAfterAnEntryIndicator() throws {
-        // YAML 1.2 allows a tab as separation after "- "; PyYAML (1.1) does not, so it is checked here.
-        let node = try #require(try YAMLParser.parse("-\ttabbed\n"))
-        #expect(Self.render(node) == "[\"tabbed\"]")
+    @Test func refusesATabAfterAnEntryIndicatorAsLibyamlDoes() {
+        // YAML 1.2 allows a tab as separation after "- "; libyaml and PyYAML (YAML 1.1) do not.
+        #expect(throws: YAMLError(mark: YAMLMark(line: 1, column: 2),
+                                  message: "a tab where YAML wants spaces (indentation, or after '- ' or '? '); use spaces")) {
+            try YAMLParser.parse("-\ttabbed\n")
+        }
     }
 
-    @Test func refusesExplicitKeysAndSaysSo() {
-        #expect(throws: YAMLError.self) { try YAMLParser.parse("? \n") }
+    @Test(arguments: ["? \n", "? a\n: b\n", "x: 1\n? y\n: 2\n", "{? a: b}\n", "- ? &k a\n  : b\n"])
+    func refusesExplicitKeysAndSaysSo(_ yaml: String) {
         do {
-            _ = try YAMLParser.parse("? a\n: b\n")
+            _ = try YAMLParser.parse(yaml)
             Issue.record("accepted an explicit key")
         } catch {
-            #expect(error.message.contains("explicit keys"))
+            #expect(error.message == "explicit keys ('? ') are not supported in a config")
+        }
+    }
+
+    @Test func keysThatMerelyContainAQuestionMarkAreKeys() throws {
+        let node = try #require(try YAMLParser.parse("?a: 1\nb?: 2\nc: what?\n\"?\": 3\n"))
+        #expect(Self.render(node) == #"[["?a","1"],["b?","2"],["c","what?"],["?","3"]]"#)
+    }
+
+    @Test func scalarsKeepHowTheyWereWritten() throws {
+        let node = try #require(try YAMLParser.parse("- ~\n- \"~\"\n- '~'\n- |\n  ~\n- >\n  ~\n- null\n- [x]\n"))
+        guard case .sequence(let items) = node.kind else { Issue.record("not a list"); return }
+        #expect(items.map(\.style) == [.plain, .doubleQuoted, .singleQuoted, .literal, .folded, .plain, .plain])
+        #expect(items.map(\.isNull) == [true, false, false, false, false, true, false])
+    }
+
+    @Test func anAliasCannotNameTheNodeItIsIn() {
+        #expect(throws: YAMLError(mark: YAMLMark(line: 1, column: 8), message: "alias '*x' names no anchor defined before it")) {
+            try YAMLParser.parse("a: &x [*x]\n")
+        }
+    }
+
+    @Test func aSecondDocumentIsRefusedAfterAnEndMarkerToo() {
+        #expect(throws: YAMLError(mark: YAMLMark(line: 3, column: 1), message: "a second YAML document ('---'); the config is one document")) {
+            try YAMLParser.parse("a: 1\n...\n---\nb: 2\n")
+        }
+    }
+
+    @Test func emptyOrMarkerOnlyTextHoldsNoDocument() throws {
+        for text in ["", "# only a comment\n", "---\n", "---", "\u{FEFF}"] {
+            #expect(try YAMLParser.parse(text) == nil, "\(text.debugDescription)")
         }
     }
 
@@ -82,27 +115,31 @@ import Testing
     static let bad: [Bad] = [
         Bad(yaml: "a: [1, 2\n", line: 1, column: 4, message: "the list '[...]' opened here is not closed"),
         Bad(yaml: "a: {x: 1\n", line: 1, column: 4, message: "the mapping '{...}' opened here is not closed"),
-        Bad(yaml: "a: {x: 1\nb: 2\n", line: 2, column: 1, message: "expected ',' or '}' in the mapping '{...}' opened at line 1, column 4"),
+        Bad(yaml: "a: {x: 1\nb: 2\n", line: 2, column: 2, message: "expected ',' or '}' in the mapping '{...}' opened at line 1, column 4"),
         Bad(yaml: "a: [\"1\" 2]\n", line: 1, column: 9, message: "expected ',' or ']' in the list '[...]' opened at line 1, column 4"),
         Bad(yaml: "a: \"open\n", line: 1, column: 4, message: "a double-quoted string is not closed"),
         Bad(yaml: "a: 'open\nb: 1\n", line: 1, column: 4, message: "a single-quoted string is not closed"),
-        Bad(yaml: "a: b: c\n", line: 1, column: 5, message: "a mapping value is not allowed here (a second ': ' on one line? quote the value)"),
-        Bad(yaml: "a: 1\n  b: 2\n", line: 2, column: 4, message: "a mapping value is not allowed here (a 'key: value' inside a value that spans lines?)"),
-        Bad(yaml: "a:\n  b: 1\n   c: 2\n", line: 3, column: 5, message: "a mapping value is not allowed here (a 'key: value' inside a value that spans lines?)"),
-        Bad(yaml: "a:\n  b:\n    - 1\n   c: 2\n", line: 4, column: 4, message: "this line is indented more than the mapping around it"),
-        Bad(yaml: "a:\n\tb: 1\n", line: 2, column: 1, message: "a tab in indentation; indent with spaces"),
+        Bad(yaml: "a: b: c\n", line: 1, column: 5, message: valueNotAllowed),
+        Bad(yaml: "a: 1\n  b: 2\n", line: 2, column: 4, message: valueNotAllowed),
+        Bad(yaml: "a:\n  b: 1\n   c: 2\n", line: 3, column: 5, message: valueNotAllowed),
+        Bad(yaml: "a:\n  b:\n    - 1\n   c: 2\n", line: 4, column: 4, message: "this line is indented more than the mapping around it (line 2)"),
+        Bad(yaml: "a:\n\tb: 1\n", line: 2, column: 1, message: "a tab where YAML wants spaces (indentation, or after '- ' or '? '); use spaces"),
         Bad(yaml: "a: 1\nb\n", line: 2, column: 1, message: "expected a 'key: value' line (no ': ' after 'b')"),
         Bad(yaml: "a: 1\n- b\n", line: 2, column: 1, message: "a sequence entry ('- ') where a 'key: value' line was expected"),
         Bad(yaml: "a: - b\n", line: 1, column: 4, message: "a sequence cannot start on the same line as its key; put '- ' on the next line"),
         Bad(yaml: "a: *nothing\n", line: 1, column: 4, message: "alias '*nothing' names no anchor defined before it"),
         Bad(yaml: "a: \"\\q\"\n", line: 1, column: 5, message: "unknown escape '\\q' in a double-quoted string"),
-        Bad(yaml: "a: \"\\u12\"\n", line: 1, column: 5, message: "an escape needs 4 hexadecimal digits"),
+        Bad(yaml: "a: \"\\u12\"\n", line: 1, column: 7, message: "an escape needs hexadecimal digits: 2 after '\\x', 4 after '\\u', 8 after '\\U'"),
         Bad(yaml: "a: 1\n---\nb: 2\n", line: 2, column: 1, message: "a second YAML document ('---'); the config is one document"),
         Bad(yaml: "a: @x\n", line: 1, column: 4, message: "'@' cannot start a plain value; quote it"),
-        Bad(yaml: "a: [1, , 2]\n", line: 1, column: 8, message: "an empty entry in a list '[...]'"),
+        Bad(yaml: "a: [1, , 2]\n", line: 1, column: 8, message: "an empty entry (two commas in a row?)"),
         Bad(yaml: "a: [1]x\n", line: 1, column: 7, message: "unexpected text after a value"),
         Bad(yaml: "  a: 1\nb: 2\n", line: 2, column: 1, message: "this line's indentation matches no block above it"),
+        Bad(yaml: "a: \"\u{1}\"\n", line: 1, column: 5, message: "control characters are not allowed"),
+        Bad(yaml: "a: é\u{1}\n", line: 1, column: 5, message: "control characters are not allowed"),
     ]
+
+    static let valueNotAllowed = "a mapping value (': ') is not allowed here: a second ': ' on one line, or a 'key: value' inside a value that spans lines? quote the value"
 
     @Test(arguments: bad)
     func errorsSayWhatAndWhere(_ c: Bad) {

@@ -81,6 +81,11 @@ struct NodeReader {
             fail(node, "\(what) must be a string")
             return nil
         }
+        // A plain ~ or null is YAML's null: most likely a value left out, so it is not taken as text.
+        guard !node.isNull else {
+            fail(node, "\(what) is null ('\(text)'); quote it if you mean the text")
+            return nil
+        }
         return text
     }
 
@@ -122,7 +127,7 @@ struct NodeReader {
     }
 
     mutating func stringList(_ node: YAMLNode, what: String) -> [String]? {
-        if let text = node.string { return [text] }
+        if node.string != nil { return string(node, what: what).map { [$0] } }
         guard case .sequence(let sequence) = node.kind else {
             fail(node, "\(what) must be a list of strings")
             return nil
