@@ -132,6 +132,7 @@ uint64_t zxp_now_ns(void);
 int zxp_attach_monitor(void *socket, void *ctx, int slot, uint32_t generation);
 void zxp_reader_close_for_socket(int reader); /* under zxp_lock */
 void zxp_readers_close_for_ctx(void *ctx);
+void zxp_reader_retarget(int reader, int slot, uint32_t generation); /* under zxp_lock */
 void zxp_monitor_after_fork_child(void);
 
 /* counting.c */

@@ -62,6 +62,14 @@ void zxp_reader_close_for_socket(int reader)
     wake();
 }
 
+/* Under zxp_lock: the reader's socket was closed and its slot folded into `slot`. */
+void zxp_reader_retarget(int reader, int slot, uint32_t generation)
+{
+    if (reader < 0 || reader >= reader_capacity || readers[reader].state == R_FREE) return;
+    readers[reader].slot = slot;
+    readers[reader].generation = generation;
+}
+
 static void close_reader(struct reader *r)
 {
     zxp_real.close(r->socket);
@@ -209,9 +217,8 @@ static int apply(struct reader *r, uint16_t event, uint32_t value, uint64_t now)
 /* Reads what one reader holds. An event is a 6-byte frame with MORE, then the endpoint frame.
  * After a dropped frame (the monitor's PAIR sends with SNDTIMEO 0) a lone endpoint frame or a
  * short first frame can arrive: skip to the end of that message and count it malformed. */
-static void drain(int index)
+static void drain(int index, void *socket)
 {
-    void *socket = readers[index].socket;
     zmq_msg_t msg;
     for (int budget = 0; budget < 2048; budget++) {
         zxp_real.msg_init(&msg);
@@ -264,7 +271,14 @@ static void *run(void *unused)
     for (;;) {
         pthread_mutex_lock(&zxp_lock);
         for (int i = 0; i < reader_capacity; i++) {
-            if (readers[i].state == R_CLOSING) close_reader(&readers[i]);
+            if (readers[i].state != R_CLOSING) continue;
+            // What the monitor sent before it stopped is still queued: read it first. Only
+            // this thread touches reader sockets, so draining without the lock is safe.
+            void *socket = readers[i].socket; /* the table may be reallocated while unlocked */
+            pthread_mutex_unlock(&zxp_lock);
+            drain(i, socket);
+            pthread_mutex_lock(&zxp_lock);
+            close_reader(&readers[i]);
         }
         closes_done = close_requests;
         pthread_cond_broadcast(&closed_cond);
@@ -314,7 +328,7 @@ static void *run(void *unused)
             (void)ignored;
         }
         for (int k = 1; k < n; k++) {
-            if (items[k].revents & ZMQ_POLLIN) drain(owners[k]);
+            if (items[k].revents & ZMQ_POLLIN) drain(owners[k], items[k].socket);
         }
     }
     return NULL;
@@ -391,6 +405,15 @@ int zxp_attach_monitor(void *socket, void *ctx, int slot, uint32_t generation)
         if (reader && zxp_real.connect(reader, endpoint) != 0) {
             zxp_real.close(reader);
             reader = NULL;
+        }
+        if (reader) {
+            // The connect left a command in the monitor PAIR's mailbox that attaches the pipe.
+            // A send with SNDTIMEO 0 may skip reading its mailbox (libzmq throttles that), so
+            // the first events would be dropped: have it read the mailbox now. No event can be
+            // sent concurrently: the socket has no endpoint yet.
+            int events = 0;
+            size_t size = sizeof events;
+            zxp_real.getsockopt(pair, ZMQ_EVENTS, &events, &size);
         }
     }
     int index = -1;

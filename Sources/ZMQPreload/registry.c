@@ -363,7 +363,8 @@ void zxp_closing(void *socket)
         zxp_depth--;
         monitored_live--;
     }
-    if (o->reader >= 0) zxp_reader_close_for_socket(o->reader);
+    int reader = o->reader;
+    if (reader >= 0) zxp_reader_close_for_socket(reader);
     o->monitor_pair = NULL;
     o->reader = -1;
     o->socket = NULL;
@@ -379,6 +380,8 @@ void zxp_closing(void *socket)
                 other->name_len == s->name_len && memcmp(other->name, s->name, s->name_len) == 0) {
                 fold(other, s);
                 owners[i].closed_order = o->closed_order;
+                // Events still queued for this socket (its close, MONITOR_STOPPED) go there too.
+                zxp_reader_retarget(reader, (int)i, other->generation);
                 reset_slot(index, ZXP_FREE);
                 break;
             }

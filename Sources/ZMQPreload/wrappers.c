@@ -153,6 +153,15 @@ ZXP_EXPORT int zmq_send_const(void *s, const void *buf, size_t len, int flags)
 ZXP_EXPORT int zmq_msg_send(zmq_msg_t *msg, void *s, int flags)
 {
     NEED(msg_send, -1);
+    if (zxp_depth > 0 && zxp_map_get(s) == ZXP_MONITOR_PAIR) {
+        // An event from inside an application call (LISTENING, BIND_FAILED in zmq_bind): our
+        // monitor must leave the errno that call returns as it would be without us.
+        int saved = errno;
+        int rc = zxp_real.msg_send(msg, s, flags);
+        if (rc < 0 && (flags & ZMQ_SNDMORE) && zxp_file) zxp_add_locked(&zxp_file->dropped_events, 1);
+        errno = saved;
+        return rc;
+    }
     int counted = counting();
     // The message is gone after a successful send: take its size first.
     size_t bytes = counted ? zxp_real.msg_size(msg) : 0;
