@@ -88,10 +88,10 @@ fuzz-http:
 clean:
 	rm -rf .build
 
-# libFuzzer targets for the YAML reader, the tap JSON scanner, the monitor-event decoder and the config
-# loader (FUZZ_SECONDS each); `make fuzz` runs them and the HTTP parser's.
+# libFuzzer targets for the YAML reader, the tap JSON scanner, the monitor-event decoder, the config
+# loader and the preload stats-file decoder (FUZZ_SECONDS each); `make fuzz` runs them and the HTTP parser's.
 fuzz-decoders:
-	Fuzz/run.sh YAML TapJSON MonitorEvent ConfigLoader
+	Fuzz/run.sh YAML TapJSON MonitorEvent ConfigLoader PreloadFile
 
 fuzz: fuzz-decoders fuzz-http
 
