@@ -71,6 +71,7 @@ enum { ZXP_OFF = 0, ZXP_ON = 1, ZXP_INERT = 2 };
 extern _Atomic int zxp_state; /* ZXP_ON once the stats file exists */
 extern pthread_mutex_t zxp_lock;
 extern struct zxp_header *zxp_file;
+extern uint32_t zxp_endpoint_random; /* set with the file, before any monitor */
 
 /* Socket -> slot map, lock-free for lookups. Values: slot index >= 0, ZXP_MONITOR_PAIR for
  * libzmq's monitor PAIRs of the library's monitors (their failed sends are dropped events). */

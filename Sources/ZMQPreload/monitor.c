@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,7 +42,6 @@ static int wake_fd = -1;
 static uint64_t close_requests, closes_done;
 static pthread_cond_t closed_cond = PTHREAD_COND_INITIALIZER;
 static _Atomic uint64_t endpoint_seq;
-static uint32_t endpoint_random;
 
 static void wake(void)
 {
@@ -381,15 +379,9 @@ static int add_reader(void *socket, void *ctx, int slot, uint32_t generation)
 int zxp_attach_monitor(void *socket, void *ctx, int slot, uint32_t generation)
 {
     if (!zxp_monitor_budget_ok()) return 0;
-    if (endpoint_random == 0) {
-        if (getrandom(&endpoint_random, sizeof endpoint_random, GRND_NONBLOCK) != sizeof endpoint_random) {
-            endpoint_random = (uint32_t)zxp_now_ns();
-        }
-        endpoint_random |= 1;
-    }
     // Never reuse an endpoint name (libzmq #1315): random, pid and a sequence number.
     char endpoint[96];
-    snprintf(endpoint, sizeof endpoint, "inproc://zmqexp-%08x-%d-%llu", endpoint_random, (int)getpid(),
+    snprintf(endpoint, sizeof endpoint, "inproc://zmqexp-%08x-%d-%llu", zxp_endpoint_random, (int)getpid(),
              (unsigned long long)atomic_fetch_add(&endpoint_seq, 1));
     void *pair = NULL;
     zxp_capture = &pair;
@@ -446,5 +438,4 @@ void zxp_monitor_after_fork_child(void)
     wake_fd = -1;
     close_requests = closes_done = 0;
     pthread_cond_init(&closed_cond, NULL);
-    endpoint_random = 0;
 }

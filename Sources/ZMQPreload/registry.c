@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@ static uint64_t close_clock;
 static int monitored_live;
 static int max_monitors;
 static int warned;
+uint32_t zxp_endpoint_random;
 
 struct name_rule {
     char *endpoint;
@@ -110,6 +112,9 @@ int zxp_start(void)
             for (uint32_t i = 0; i < zxp_slot_count; i++) owners[i].reader = -1;
             parse_names();
             max_monitors = budget_from_environment();
+            if (getrandom(&zxp_endpoint_random, sizeof zxp_endpoint_random, GRND_NONBLOCK) != sizeof zxp_endpoint_random) {
+                zxp_endpoint_random = (uint32_t)zxp_now_ns();
+            }
             zxp_file = h;
             state = ZXP_ON;
         }
