@@ -7,6 +7,8 @@ RELEASEFLAGS ?= -c release --static-swift-stdlib
 # Plugins that pip packages register (some break on import) are not loaded: the tests need none.
 PYTEST     ?= PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python3 -m pytest
 
+
+.PHONY: preload test-preload-sanitizers
 .PHONY: all build release deps deps-bench soak test test-swift test-system demo bench bench-smoke fuzz fuzz-http clean fuzz-decoders test-sanitizers
 
 all: build
@@ -21,9 +23,28 @@ build:
 	@scripts/ensure-deps.sh demo
 	$(SWIFT) build $(SWIFTFLAGS)
 
-release:
+release: preload
 	@scripts/ensure-deps.sh demo
 	$(SWIFT) build $(RELEASEFLAGS) $(SWIFTFLAGS)
+
+# The zero-code preload library (docs/zero-code.md): plain C built with cc, so the .so needs
+# nothing but libc (no Swift runtime) and finds libzmq at run time instead of linking it.
+CC ?= cc
+PRELOAD_SOURCES := $(wildcard Sources/ZMQPreload/*.c)
+PRELOAD_HEADERS := $(wildcard Sources/ZMQPreload/*.h)
+PRELOAD_LIB := .build/preload/libzmq_exporter_preload.so
+PRELOAD_CFLAGS ?= -std=gnu11 -O2 -g -Wall -Wextra -Werror
+preload: $(PRELOAD_LIB)
+$(PRELOAD_LIB): $(PRELOAD_SOURCES) $(PRELOAD_HEADERS)
+	@scripts/ensure-deps.sh demo
+	@mkdir -p $(dir $@)
+	$(CC) $(PRELOAD_CFLAGS) -fPIC -shared -fvisibility=hidden -o $@ $(PRELOAD_SOURCES) -pthread -ldl
+
+# Issue 18: the library and a multi-threaded C program (threads, fork, ctx_term with lingering
+# sockets) under ThreadSanitizer, then AddressSanitizer+UBSan; any report fails.
+test-preload-sanitizers:
+	@scripts/ensure-deps.sh demo
+	Tests/system/preload_c/sanitizers.sh
 
 demo: release
 	.build/release/zmq-exporter demo $(DEMO_ARGS)
@@ -36,9 +57,9 @@ test: deps
 test-swift:
 	$(SWIFT) test --skip-build $(SWIFTFLAGS)
 
-test-system:
+test-system: preload
 	$(SWIFT) build --product zmq-exporter $(SWIFTFLAGS)
-	ZMQ_EXPORTER_BIN=$(CURDIR)/.build/debug/zmq-exporter $(PYTEST) -q -p no:cacheprovider Tests/system
+	ZMQ_EXPORTER_BIN=$(CURDIR)/.build/debug/zmq-exporter ZMQ_EXPORTER_PRELOAD=$(CURDIR)/$(PRELOAD_LIB) $(PYTEST) -q -p no:cacheprovider Tests/system
 
 # Issue 7: every benchmark against its baseline in the same run; prints the table (< 15 min).
 # Benchmarks $$ZMQ_EXPORTER_BIN when set, else builds the release agent; if that fails, the
@@ -68,10 +89,10 @@ fuzz-http:
 clean:
 	rm -rf .build
 
-# libFuzzer targets for the YAML reader, the tap JSON scanner, the monitor-event decoder and the config
-# loader (FUZZ_SECONDS each); `make fuzz` runs them and the HTTP parser's.
+# libFuzzer targets for the YAML reader, the tap JSON scanner, the monitor-event decoder, the config
+# loader and the preload stats-file decoder (FUZZ_SECONDS each); `make fuzz` runs them and the HTTP parser's.
 fuzz-decoders:
-	Fuzz/run.sh YAML TapJSON MonitorEvent ConfigLoader
+	Fuzz/run.sh YAML TapJSON MonitorEvent ConfigLoader PreloadFile
 
 fuzz: fuzz-decoders fuzz-http
 

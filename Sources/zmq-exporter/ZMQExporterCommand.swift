@@ -4,7 +4,8 @@ import Posix
 import ZMQExporter
 import ZeroMQ
 
-/// `zmq-exporter [run] [<flags>]`, `zmq-exporter check-config <file>`, `zmq-exporter demo [<flags>]`.
+/// `zmq-exporter [run] [<flags>]`, `zmq-exporter check-config <file>`, `zmq-exporter demo [<flags>]`,
+/// `zmq-exporter watch [<flags>] -- PROGRAM [ARGS...]`.
 /// A command line that does not fit exits 2 with the reason and a pointer to --help; a config
 /// or a start-up that fails exits 1.
 @main
@@ -15,6 +16,7 @@ enum ZMQExporterCommand {
         ("run", "Run the agent (the default when no command is given)."),
         ("check-config", "Check a configuration file and print a summary of each socket."),
         ("demo", "Run a small ZeroMQ system with scheduled faults under the agent, configured by examples/demo.yml."),
+        ("watch", "Run a program with the zero-code preload library: watch [<flags>] -- PROGRAM [ARGS...]."),
         ("help", "Show help for a command."),
     ]
 
@@ -31,6 +33,12 @@ enum ZMQExporterCommand {
             StandardStream.output.write(help(for: topic))
             exit(0)
         }
+        // watch's program and its arguments follow "--" and are not ours to parse.
+        var program: [String] = []
+        if command == "watch", let dash = arguments.firstIndex(of: "--") {
+            program = Array(arguments[(dash + 1)...])
+            arguments.removeSubrange(dash...)
+        }
         do {
             let parsed = try flags(for: command).parse(arguments)
             if parsed.helpRequested {
@@ -44,6 +52,7 @@ enum ZMQExporterCommand {
             switch command {
             case "check-config": exit(try checkConfig(parsed))
             case "demo": exit(try Demo(parsed).run())
+            case "watch": exit(try Watch(parsed, program: program).run())
             default: exit(try run(parsed))
             }
         } catch {
@@ -59,6 +68,8 @@ enum ZMQExporterCommand {
             return flags
         case "demo":
             return Demo.flags
+        case "watch":
+            return Watch.flags
         default:
             var flags = FlagSet(command: "", summary: "Prometheus exporter and observability agent for ZeroMQ.")
             flags.value("config.file", default: "zmq-exporter.yml", placeholder: "zmq-exporter.yml", help: "Path to the configuration file.")
