@@ -1,4 +1,5 @@
 import Glibc
+import Posix
 import ZMQExporter
 
 /// `zmq-exporter watch [--preload.dir DIR] [--preload.library PATH] -- PROGRAM ARGS...`: runs
