@@ -74,6 +74,11 @@ enum ZMQExporterCommand {
             var flags = FlagSet(command: "", summary: "Prometheus exporter and observability agent for ZeroMQ.")
             flags.value("config.file", default: "zmq-exporter.yml", placeholder: "zmq-exporter.yml", help: "Path to the configuration file.")
             WebOptions.declare(in: &flags, defaultAddress: ":10027")
+            flags.value("preload.dir", default: PreloadDirectory.defaultPath, placeholder: PreloadDirectory.defaultPath,
+                        help: "Directory of the preload library's stats files (programs run by 'watch'), read at each scrape; empty: none.")
+            flags.value("preload.max-processes", default: "200", placeholder: "200", help: "Most processes of --preload.dir exported; more are counted as over_limit.")
+            flags.value("preload.grace", default: "5m", placeholder: "5m", help: "How long an exited process's last counts stay before its file is removed.")
+            flags.value("preload.max-sockets", default: "50", placeholder: "50", help: "Most sockets of one process exported one by one; the rest are summed under socket=\"_other\".")
             return flags
         }
     }
@@ -90,6 +95,22 @@ enum ZMQExporterCommand {
     static func run(_ parsed: FlagSet.Parsed) throws(UsageError) -> Int32 {
         let web = try WebOptions(parsed, defaultAddress: ":10027")
         let configFile = parsed.value("config.file")
+        var preload: PreloadCollector.Options?
+        let preloadDir = parsed.value("preload.dir")
+        if !preloadDir.isEmpty {
+            var options = PreloadCollector.Options()
+            options.directory = preloadDir
+            options.maxProcesses = try parsed.integer("preload.max-processes")
+            options.maxSocketsPerProcess = try parsed.integer("preload.max-sockets")
+            guard let grace = ConfigValues.duration(parsed.value("preload.grace")) else {
+                throw UsageError("--preload.grace must be a duration such as 5m or 30s, not '\(parsed.value("preload.grace"))'")
+            }
+            options.grace = grace
+            guard options.maxProcesses >= 1, options.maxSocketsPerProcess >= 1 else {
+                throw UsageError("--preload.max-processes and --preload.max-sockets must be 1 or more")
+            }
+            preload = options
+        }
         Lifecycle.blockSignals()
         let logger = web.makeLogger()
         let config: ExporterConfig
@@ -103,6 +124,7 @@ enum ZMQExporterCommand {
         do {
             let agent = try Agent(configPath: configFile, logger: logger)
             agent.start(config)
+            if let preload { agent.metrics.register(PreloadCollector(options: preload)) }
             let service = ExporterService(agent: agent, options: web.serviceOptions())
             try Lifecycle.serve(service, logger: logger)
             return 0

@@ -112,11 +112,11 @@ class Exporter:
 
 
 @contextmanager
-def exporter(config: Path, workdir: Path):
+def exporter(config: Path, workdir: Path, *extra: str):
     out, err = workdir / "exporter.out", workdir / "exporter.err"
     with open(out, "w") as stdout, open(err, "w") as stderr:
         proc = subprocess.Popen(
-            [BIN, "--config.file", str(config), "--web.listen-address", "127.0.0.1:0"],
+            [BIN, "--config.file", str(config), "--web.listen-address", "127.0.0.1:0", *extra],
             stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL)
     try:
         def listening():

@@ -1,7 +1,7 @@
 /// Parsers for the scalar forms a config file uses. Each returns nil when the text does not fit.
-enum ConfigValues {
+public enum ConfigValues {
     /// `250ms`, `5s`, `1.5s`, `2m`, `1h`, `100us`; a bare number is not a duration.
-    static func duration(_ text: String) -> Duration? {
+    public static func duration(_ text: String) -> Duration? {
         let units: [(String, Double)] = [("ms", 1e-3), ("us", 1e-6), ("µs", 1e-6), ("ns", 1e-9), ("s", 1), ("m", 60), ("h", 3600)]
         for (suffix, scale) in units where text.hasSuffix(suffix) {
             let number = text.dropLast(suffix.count)

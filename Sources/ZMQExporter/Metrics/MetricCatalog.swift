@@ -23,6 +23,9 @@ public enum MetricCatalog {
         public let labels: [String]
         /// Whether the configuration adds label names after ``labels`` (a tap's `labels`).
         public let configuredLabels: Bool
+        /// Whether sockets of other processes (the preload library's files) appear in this family
+        /// too, with ``MetricCatalog/processLabels`` after ``labels``.
+        public let appSockets: Bool
         public let buckets: Buckets
 
         init(name: String, kind: Kind, help: String, labels: [String], configuredLabels: Bool = false, buckets: Buckets = .none) {
@@ -32,6 +35,7 @@ public enum MetricCatalog {
             self.help = help
             self.labels = labels
             self.configuredLabels = configuredLabels
+            self.appSockets = name.hasPrefix("zmq_socket_") && name != "zmq_socket_expected_peers"
             self.buckets = buckets
         }
 
@@ -44,7 +48,7 @@ public enum MetricCatalog {
                 return names.count >= labels.count && Array(names.prefix(labels.count)) == labels
                     && Set(names).count == names.count
             }
-            return names == labels
+            return names == labels || (appSockets && names == labels + MetricCatalog.processLabels)
         }
     }
 
@@ -96,6 +100,14 @@ public enum MetricCatalog {
     public static let processMaxFDs = Family(name: "process_max_fds", kind: .gauge, help: "Maximum number of open file descriptors.", labels: [])
     public static let processStart = Family(name: "process_start_time_seconds", kind: .gauge, help: "Start time of the process since unix epoch in seconds.", labels: [])
 
+    // Programs run under the preload library (docs/zero-code.md)
+    /// The labels a socket of another process has after the family's own.
+    public static let processLabels = ["process", "pid"]
+    public static let appProcessUp = Family(name: "zmq_app_process_up", kind: .gauge, help: "A process seen through the preload library: 1 while it runs, 0 for an exited one kept for its grace period.", labels: ["process", "pid"])
+    public static let appEventsDropped = Family(name: "zmq_app_monitor_events_dropped_total", kind: .counter, help: "Monitor events the preload library dropped in a process rather than stall libzmq (its reader fell behind).", labels: ["process", "pid"])
+    public static let appSocketsUnmonitored = Family(name: "zmq_app_sockets_unmonitored", kind: .gauge, help: "Sockets of a process counted without a monitor (past its descriptor budget, or the application installed its own monitor).", labels: ["process", "pid"])
+    public static let preloadFiles = Family(name: "zmq_exporter_preload_files", kind: .gauge, help: "Stats files in --preload.dir at the last scrape, by state (live, exited, invalid, refused, over_limit).", labels: ["state"])
+
     /// Connection lifetimes span milliseconds (a rejected peer) to days.
     public static let lifetimeBuckets: [Double] = [0.001, 0.01, 0.1, 1, 10, 60, 300, 1800, 3600, 21600, 86400]
 
@@ -107,6 +119,7 @@ public enum MetricCatalog {
         probeSuccess, probeDuration, probeAttempts, probeLastSuccess,
         proxyRequestDuration, proxyInFlight, proxyUnanswered, proxySubscriptions,
         buildInfo, reloadSuccessful, reloadTimestamp, httpRequests, httpInFlight, renderSeconds,
+        appProcessUp, appEventsDropped, appSocketsUnmonitored, preloadFiles,
         processCPU, processResident, processVirtual, processOpenFDs, processMaxFDs, processStart,
     ]
 }

@@ -1,0 +1,187 @@
+import Glibc
+import Posix
+import ZeroMQ
+
+/// The sockets of programs run under the preload library, read from their stats files at each
+/// scrape and exported in the same `zmq_socket_*` families as the agent's own sockets, with
+/// `process` and `pid` labels added (docs/zero-code.md).
+///
+/// Files are untrusted input (``PreloadDirectory`` checks them). A process that exited keeps its
+/// final counts for ``Options/grace``, then its file is removed and its series go. Cardinality is
+/// bounded: at most ``Options/maxSocketsPerProcess`` sockets of a process one by one (the rest
+/// summed under `socket="_other"`), at most ``Options/maxProcesses`` processes (the rest are
+/// counted in `zmq_exporter_preload_files{state="over_limit"}`).
+public final class PreloadCollector: Collector {
+    public struct Options: Sendable {
+        public var directory = PreloadDirectory.defaultPath
+        public var maxProcesses = 200
+        public var maxSocketsPerProcess = 50
+        /// How long an exited process's last counts stay (at least two scrapes at 1 min).
+        public var grace: Duration = .seconds(300)
+        /// Owners whose files are read; nil: this process's uid and root.
+        public var allowedOwners: Set<UInt32>?
+
+        public init() {}
+    }
+
+    let options: Options
+    /// When each file was first seen without its writer, on the monotonic clock.
+    private let exitedSince = Locked<[String: Double]>([:])
+
+    public init(options: Options) {
+        self.options = options
+    }
+
+    public func collect(into samples: inout Samples) {
+        var states: [String: Int64] = ["live": 0, "exited": 0, "invalid": 0, "refused": 0, "over_limit": 0]
+        defer { for (state, count) in states.sorted(by: { $0.key < $1.key }) { samples.add(MetricCatalog.preloadFiles, [("state", state)], count) } }
+        let directory = PreloadDirectory(path: options.directory, allowedOwners: options.allowedOwners)
+        guard let entries = try? directory.scan() else { return }
+        let now = Monotonic.seconds()
+        let graceSeconds = options.grace.seconds
+        var processes: [(PreloadProcess, alive: Bool)] = []
+        var seen = Set<String>()
+        exitedSince.withLock { exited in
+            for entry in entries {
+                seen.insert(entry.fileName)
+                guard case .success(let process) = entry.result else {
+                    if case .failure(.notAllowedOwner) = entry.result { states["refused", default: 0] += 1 } else { states["invalid", default: 0] += 1 }
+                    continue
+                }
+                if entry.writerAlive {
+                    exited[entry.fileName] = nil
+                    processes.append((process, true))
+                    continue
+                }
+                let since = exited[entry.fileName] ?? now
+                exited[entry.fileName] = since
+                if now - since >= graceSeconds {
+                    // The writer is gone and its grace is over: the file goes, and its series.
+                    unlink(options.directory + "/" + entry.fileName)
+                    exited[entry.fileName] = nil
+                    continue
+                }
+                processes.append((process, false))
+            }
+            for name in exited.keys where !seen.contains(name) { exited[name] = nil }
+        }
+        // A reused pid: the live process wins over an exited one with the same labels.
+        let live = Set(processes.filter(\.alive).map { "\($0.0.pid) \(Self.processName($0.0))" })
+        processes.removeAll { !$0.alive && live.contains("\($0.0.pid) \(Self.processName($0.0))") }
+        processes.sort { ($0.0.pid, $0.0.startTime) < ($1.0.pid, $1.0.startTime) }
+        for (index, (process, alive)) in processes.enumerated() {
+            if index >= options.maxProcesses {
+                states["over_limit", default: 0] += 1
+                continue
+            }
+            states[alive ? "live" : "exited", default: 0] += 1
+            add(process, alive: alive, into: &samples)
+        }
+    }
+
+    static func processName(_ process: PreloadProcess) -> String {
+        process.name.isEmpty ? "pid-\(process.pid)" : process.name
+    }
+
+    /// libzmq's socket type numbers (`ZMQ_PAIR` 0 ... `ZMQ_STREAM` 11).
+    static let typeNames = ["PAIR", "PUB", "SUB", "REQ", "REP", "DEALER", "ROUTER", "PULL", "PUSH", "XPUB", "XSUB", "STREAM"]
+
+    static func typeName(_ type: Int32) -> String {
+        type >= 0 && Int(type) < typeNames.count ? typeNames[Int(type)] : "type-\(type)"
+    }
+
+    /// The `socket` label: the operator's name (`ZMQ_EXPORTER_SOCKET_NAMES`), else the type and
+    /// the first endpoint as the program wrote it (`PUSH tcp://*:5557`), stable across restarts.
+    static func socketLabel(_ socket: PreloadSocket) -> String {
+        if socket.isOverflow { return "_other" }
+        if socket.named { return socket.name }
+        let type = typeName(socket.type)
+        return socket.name.isEmpty ? type : type + " " + socket.name
+    }
+
+    /// One process's sockets, slots of one label summed (a socket closed and opened again under
+    /// the same name and type goes on counting where it was).
+    private func add(_ process: PreloadProcess, alive: Bool, into samples: inout Samples) {
+        let extra = [("process", Self.processName(process)), ("pid", String(process.pid))]
+        samples.add(MetricCatalog.appProcessUp, extra, Int64(alive ? 1 : 0))
+        samples.add(MetricCatalog.appEventsDropped, extra, Int64(clamping: process.droppedEvents))
+        samples.add(MetricCatalog.appSocketsUnmonitored, extra, Int64(process.sockets.count { $0.state == .live && (!$0.monitored || $0.monitorLost || $0.unmonitored) }))
+        var order: [String] = []
+        var grouped: [String: Aggregate] = [:]
+        for socket in process.sockets {
+            var label = Self.socketLabel(socket)
+            if grouped[label] == nil && order.count >= options.maxSocketsPerProcess { label = "_other" }
+            if grouped[label] == nil { order.append(label) }
+            grouped[label, default: Aggregate(bounds: process.bucketBounds)].add(socket)
+        }
+        for label in order {
+            grouped[label]!.emit(socket: label, extra: extra, bounds: process.bucketBounds, into: &samples)
+        }
+    }
+
+    /// The counters of every slot that shares one `socket` label.
+    struct Aggregate {
+        var type: Int32 = -1
+        var live = false
+        var endpoints: [PreloadSocket.Endpoint] = []
+        var messagesSent: UInt64 = 0, messagesReceived: UInt64 = 0, bytesSent: UInt64 = 0, bytesReceived: UInt64 = 0
+        var sendFailures: [UInt64] = [0, 0, 0]
+        var connections: Int64 = 0
+        var events: [UInt64] = Array(repeating: 0, count: 16)
+        var handshake: [String: UInt64] = [:]
+        var lifetime: [UInt64]
+        var lifetimeSum = 0.0
+
+        init(bounds: [Double]) { lifetime = Array(repeating: 0, count: bounds.count + 1) }
+
+        mutating func add(_ socket: PreloadSocket) {
+            if type < 0 || socket.state == .live { type = socket.type }
+            if socket.state == .live {
+                live = true
+                connections += socket.connections
+                for endpoint in socket.endpoints where !endpoints.contains(endpoint) { endpoints.append(endpoint) }
+            }
+            messagesSent &+= socket.messagesSent
+            messagesReceived &+= socket.messagesReceived
+            bytesSent &+= socket.bytesSent
+            bytesReceived &+= socket.bytesReceived
+            sendFailures[0] &+= socket.sendWouldBlock
+            sendFailures[1] &+= socket.sendUnroutable
+            sendFailures[2] &+= socket.sendError
+            for (index, count) in socket.events.prefix(16).enumerated() { events[index] &+= count }
+            if socket.closedBeforeHandshake > 0 { handshake[HandshakeReason.closedBeforeHandshake, default: 0] &+= socket.closedBeforeHandshake }
+            for failure in socket.handshakeFailures {
+                let event = MonitorEvent(kind: MonitorEvent.Kind(rawValue: Int(failure.event)), value: failure.value, endpoint: "")
+                handshake[HandshakeReason.of(event) ?? "event_0x" + String(failure.event, radix: 16), default: 0] &+= failure.count
+            }
+            if socket.handshakeOverflow > 0 { handshake["other", default: 0] &+= socket.handshakeOverflow }
+            for (index, count) in socket.lifetimeBuckets.prefix(lifetime.count).enumerated() { lifetime[index] &+= count }
+            lifetimeSum += socket.lifetimeSumSeconds
+        }
+
+        func emit(socket: String, extra: [(String, String)], bounds: [Double], into samples: inout Samples) {
+            let l = [("socket", socket)]
+            samples.add(MetricCatalog.socketInfo, l + [("role", "app"), ("type", PreloadCollector.typeName(type))] + extra, Int64(1))
+            for endpoint in endpoints {
+                samples.add(MetricCatalog.endpointInfo, l + [("endpoint", endpoint.address), ("mode", endpoint.mode.rawValue)] + extra, Int64(1))
+            }
+            for (index, kind) in MonitorEvent.Kind.known.enumerated() {
+                samples.add(MetricCatalog.events, l + [("event", kind.name)] + extra, Int64(clamping: events[index]))
+            }
+            samples.add(MetricCatalog.connections, l + extra, max(0, connections))
+            if bounds.count + 1 == lifetime.count, !bounds.isEmpty, zip(bounds, bounds.dropFirst()).allSatisfy({ $0 < $1 }) {
+                samples.addHistogram(MetricCatalog.connectionDuration, l + extra, bounds: bounds, counts: lifetime.map { Int64(clamping: $0) }, sum: lifetimeSum)
+            }
+            for (reason, count) in handshake.sorted(by: { $0.key < $1.key }) {
+                samples.add(MetricCatalog.handshakeFailures, l + [("reason", reason)] + extra, Int64(clamping: count))
+            }
+            samples.add(MetricCatalog.messagesReceived, l + extra, Int64(clamping: messagesReceived))
+            samples.add(MetricCatalog.messagesSent, l + extra, Int64(clamping: messagesSent))
+            samples.add(MetricCatalog.bytesReceived, l + extra, Int64(clamping: bytesReceived))
+            samples.add(MetricCatalog.bytesSent, l + extra, Int64(clamping: bytesSent))
+            for (index, reason) in ["would_block", "unroutable", "error"].enumerated() {
+                samples.add(MetricCatalog.sendFailures, l + [("reason", reason)] + extra, Int64(clamping: sendFailures[index]))
+            }
+        }
+    }
+}
