@@ -40,8 +40,8 @@ final class RenderJob: @unchecked Sendable {
 // @unchecked Sendable: `job` and `output` are handed between the two threads by the semaphores
 // (`work` after the job is set, `done` after the output is), which order the memory accesses.
 final class RenderHelper: @unchecked Sendable {
-    private let work = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
-    private let done = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+    private let work = Semaphore()
+    private let done = Semaphore()
     private let busy = Atomic<Bool>(false)
     private var job: RenderJob?
     private var capacity = 0
@@ -50,16 +50,7 @@ final class RenderHelper: @unchecked Sendable {
     let running = Atomic<Bool>(true)
 
     init() throws(SystemError) {
-        sem_init(work, 0, 0)
-        sem_init(done, 0, 0)
         try Thread.detach(name: "render") { [self] in serve() }
-    }
-
-    deinit {
-        sem_destroy(work)
-        sem_destroy(done)
-        work.deallocate()
-        done.deallocate()
     }
 
     /// Starts working on `job` (about `capacity` bytes of it); false when another scrape has
@@ -68,13 +59,13 @@ final class RenderHelper: @unchecked Sendable {
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
         self.job = job
         self.capacity = capacity
-        sem_post(work)
+        work.post()
         return true
     }
 
     /// What the helper rendered of the job given to ``begin(_:capacity:)``, once it is done.
     func finish() -> [UInt8] {
-        while sem_wait(done) != 0 {}  // only EINTR
+        done.wait()
         let rendered = output
         output = []
         busy.store(false, ordering: .releasing)
@@ -85,12 +76,12 @@ final class RenderHelper: @unchecked Sendable {
     func stop() {
         while !busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged { sched_yield() }
         job = nil
-        sem_post(work)
+        work.post()
     }
 
     private func serve() {
         while true {
-            while sem_wait(work) != 0 {}
+            work.wait()
             guard let current = job else {
                 running.store(false, ordering: .releasing)
                 return
@@ -99,7 +90,7 @@ final class RenderHelper: @unchecked Sendable {
             buffer.reserveCapacity(capacity)
             current.work(into: &buffer)
             output = buffer
-            sem_post(done)
+            done.post()
         }
     }
 }

@@ -14,19 +14,21 @@ public struct Samples {
 
     /// A counter or gauge sample.
     public mutating func add(_ family: MetricCatalog.Family, _ labels: [(String, String)], _ value: Double) {
-        check(family, labels)
-        precondition(family.kind != .histogram, "\(family.name): use addHistogram")
-        byFamily[family.name, default: []].append(contentsOf: TextFormat.prefix(family.name, labels))
-        byFamily[family.name]!.appendSample(value)
-        byFamily[family.name]!.append(UInt8(ascii: "\n"))
+        append(family, labels) { $0.appendSample(value) }
     }
 
     public mutating func add(_ family: MetricCatalog.Family, _ labels: [(String, String)], _ value: Int64) {
+        append(family, labels) { $0.appendDecimal(value) }
+    }
+
+    private mutating func append(_ family: MetricCatalog.Family, _ labels: [(String, String)], value: (inout [UInt8]) -> Void) {
         check(family, labels)
         precondition(family.kind != .histogram, "\(family.name): use addHistogram")
-        byFamily[family.name, default: []].append(contentsOf: TextFormat.prefix(family.name, labels))
-        byFamily[family.name]!.appendDecimal(value)
-        byFamily[family.name]!.append(UInt8(ascii: "\n"))
+        var out = byFamily.removeValue(forKey: family.name) ?? []
+        out.append(contentsOf: TextFormat.prefix(family.name, labels))
+        value(&out)
+        out.append(UInt8(ascii: "\n"))
+        byFamily[family.name] = out
     }
 
     /// A histogram sample: `counts` per bucket (not cumulative; one more than `bounds`, the
@@ -34,21 +36,9 @@ public struct Samples {
     public mutating func addHistogram(_ family: MetricCatalog.Family, _ labels: [(String, String)], bounds: [Double], counts: [Int64], sum: Double) {
         check(family, labels)
         precondition(family.kind == .histogram && counts.count == bounds.count + 1, "\(family.name): a histogram with one count per bucket")
-        let prefixes = TextFormat.histogramPrefixes(family.name, labels, bounds: bounds)
-        var out = byFamily[family.name] ?? []
-        var cumulative: Int64 = 0
-        for (index, count) in counts.enumerated() {
-            cumulative += count
-            out.append(contentsOf: prefixes[index])
-            out.appendDecimal(cumulative)
-            out.append(UInt8(ascii: "\n"))
-        }
-        out.append(contentsOf: prefixes[counts.count])
-        out.appendSample(sum)
-        out.append(UInt8(ascii: "\n"))
-        out.append(contentsOf: prefixes[counts.count + 1])
-        out.appendDecimal(cumulative)
-        out.append(UInt8(ascii: "\n"))
+        var out = byFamily.removeValue(forKey: family.name) ?? []
+        TextFormat.appendHistogram(prefixes: TextFormat.histogramPrefixes(family.name, labels, bounds: bounds), buckets: counts.count,
+                                   count: { counts[$0] }, sum: sum, into: &out)
         byFamily[family.name] = out
     }
 

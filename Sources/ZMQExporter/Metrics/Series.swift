@@ -77,19 +77,8 @@ public final class Histogram: Sendable {
     public var sum: Double { Double(bitPattern: sumBits.load(ordering: .relaxed)) }
 
     func emit(into out: inout [UInt8]) {
-        var cumulative: Int64 = 0
-        for index in counts.indices {
-            cumulative += counts[index].value.load(ordering: .relaxed)
-            out.append(contentsOf: prefixes[index])
-            out.appendDecimal(cumulative)
-            out.append(UInt8(ascii: "\n"))
-        }
-        out.append(contentsOf: prefixes[counts.count])
-        out.appendSample(sum)
-        out.append(UInt8(ascii: "\n"))
-        out.append(contentsOf: prefixes[counts.count + 1])
-        out.appendDecimal(cumulative)
-        out.append(UInt8(ascii: "\n"))
+        TextFormat.appendHistogram(prefixes: prefixes, buckets: counts.count, count: { counts[$0].value.load(ordering: .relaxed) },
+                                   sum: sum, into: &out)
     }
 }
 

@@ -60,6 +60,24 @@ enum TextFormat {
         return prefixes
     }
 
+    /// A histogram's lines after ``histogramPrefixes(_:_:bounds:)``: the buckets cumulated from
+    /// `count(i)` (per bucket, the last above every bound), the sum, and the count.
+    static func appendHistogram(prefixes: [[UInt8]], buckets: Int, count: (Int) -> Int64, sum: Double, into out: inout [UInt8]) {
+        var cumulative: Int64 = 0
+        for index in 0..<buckets {
+            cumulative += count(index)
+            out.append(contentsOf: prefixes[index])
+            out.appendDecimal(cumulative)
+            out.append(UInt8(ascii: "\n"))
+        }
+        out.append(contentsOf: prefixes[buckets])
+        out.appendSample(sum)
+        out.append(UInt8(ascii: "\n"))
+        out.append(contentsOf: prefixes[buckets + 1])
+        out.appendDecimal(cumulative)
+        out.append(UInt8(ascii: "\n"))
+    }
+
     /// A sample value as Go's client prints it: whole numbers without a fraction, others in
     /// their shortest form that reads back to the same Double, `+Inf`, `-Inf`, `NaN`.
     static func sampleText(_ value: Double) -> String {
