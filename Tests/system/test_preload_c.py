@@ -227,3 +227,12 @@ def test_no_temporary_file_is_left_behind(prog, lib, statsdir):
     run_to_end([prog, "pushpull", 2], preload_env(lib, statsdir))
     names = os.listdir(statsdir)
     assert len(names) == 1 and names[0].endswith(".zmqstats")
+
+
+def test_the_committed_fixture_reads_the_same_as_in_the_swift_reader_test():
+    # Tests/ZMQExporterTests/PreloadFileTests.swift asserts the same values on this file.
+    f = stats.read(os.path.join(os.path.dirname(__file__), "fixtures/preload-apis.zmqstats"))
+    assert f.name == "apis-fixture" and f.zmq_version == (4, 3, 4) and (f.sockets_created, f.sockets_closed) == (2, 2)
+    push, pull = by_type(f, ZMQ_PUSH), by_type(f, ZMQ_PULL)
+    assert push.name == "tasks" and (push.messages_sent, push.bytes_sent) == (8, 128)
+    assert (pull.messages_received, pull.bytes_received) == (8, 128) and pull.name == push.endpoints[0][1]
