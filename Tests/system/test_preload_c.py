@@ -221,6 +221,17 @@ def test_return_values_and_errno_are_the_same_as_without_the_library(prog, lib, 
     assert without.returncode == with_library.returncode == 0
     assert with_library.stdout == without.stdout
     assert "ctx-set 0 max 500" in with_library.stdout
+    # The program asked for 500 sockets; the library gave the context three times that.
+    f = stats.read(stats.files(statsdir)[0])
+    assert (f.max_sockets_requested, f.max_sockets_effective) == (500, 1500)
+
+
+def test_a_context_never_set_reports_the_default_and_gets_room_for_monitors(prog, lib, statsdir):
+    p = start(prog, lib, statsdir, "pushpull", 1)
+    p.expect("ready")
+    f = stats.for_pid(statsdir, p.pid)
+    assert (f.max_sockets_requested, f.max_sockets_effective) == (-1, 3 * 1023)
+    assert p.finish() == 0
 
 
 def test_no_temporary_file_is_left_behind(prog, lib, statsdir):
