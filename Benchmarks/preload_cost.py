@@ -9,6 +9,7 @@ min and max, and the absolute medians for context. Run it by hand:
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -28,6 +29,13 @@ def main():
     parser.add_argument("--scale", type=float, default=1.0, help="multiply every N")
     args = parser.parse_args()
     out = Path(tempfile.mkdtemp(prefix="preload-cost-"))
+    try:
+        run(args, out)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def run(args, out: Path):
     binary = out / "zb_preload_cost"
     subprocess.run(["cc", "-O2", "-o", str(binary), str(REPO / "Benchmarks/c/zb_preload_cost.c"), "-lzmq", "-lpthread"],
                    check=True)
