@@ -452,6 +452,10 @@ void zxp_ctx_forget(void *ctx)
         o->monitor_pair = NULL;
         o->reader = -1;
         monitored_live--;
+        struct zxp_slot *s = zxp_slot_at((int)i);
+        seq_begin(s);
+        s->flags &= ~ZXP_F_MONITORED;
+        seq_end(s);
     }
     for (int i = 0; i < CTX_MAX; i++) {
         if (contexts[i].ctx == ctx) contexts[i].ctx = NULL;

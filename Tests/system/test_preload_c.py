@@ -195,6 +195,21 @@ def test_two_thousand_sockets_opened_and_closed_leak_no_descriptor_or_slot(prog,
     assert p.finish() == 0
 
 
+def test_sockets_beyond_the_slots_go_to_slot_0_and_beyond_the_budget_go_unmonitored(prog, lib, statsdir):
+    # 8 slots: slot 0 and 7 for sockets; 3 monitors allowed.
+    p = start(prog, lib, statsdir, "many", 10, ZMQ_EXPORTER_SLOTS=8, ZMQ_EXPORTER_MAX_MONITORS=3)
+    p.expect("ready")
+    f = stats.for_pid(statsdir, p.pid)
+    live = f.live()
+    assert len(live) == 7 and all(s.would_block == 1 for s in live)
+    assert sum(1 for s in live if s.flags & F_MONITORED) == 3 and f.unmonitored_sockets == 4
+    aggregate = f.slots[0]
+    assert aggregate.state == "aggregate" and aggregate.name == "_other"
+    assert f.overflow_sockets == 3 and aggregate.would_block == 3
+    assert p.finish() == 0
+    assert stats.read(f.path).sockets_closed == 10
+
+
 def test_sigkill_leaves_the_file_and_frees_the_lock(prog, lib, statsdir):
     p = start(prog, lib, statsdir, "pushpull", 3)
     p.expect("ready")
