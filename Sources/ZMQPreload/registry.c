@@ -23,6 +23,9 @@ static int monitored_live;
 static int max_monitors;
 static int warned;
 uint32_t zxp_endpoint_random;
+/* ZMQ_MAX_SOCKETS as last asked and set; contexts are usually made before the first socket
+ * (and so before the file), hence kept here and copied into the header when it exists. */
+static int64_t max_sockets_requested = -1, max_sockets_effective;
 
 struct name_rule {
     char *endpoint;
@@ -115,6 +118,8 @@ int zxp_start(void)
             if (getrandom(&zxp_endpoint_random, sizeof zxp_endpoint_random, GRND_NONBLOCK) != sizeof zxp_endpoint_random) {
                 zxp_endpoint_random = (uint32_t)zxp_now_ns();
             }
+            h->max_sockets_requested = max_sockets_requested;
+            h->max_sockets_effective = max_sockets_effective;
             zxp_file = h;
             state = ZXP_ON;
         }
@@ -447,6 +452,10 @@ void zxp_ctx_forget(void *ctx)
         o->monitor_pair = NULL;
         o->reader = -1;
         monitored_live--;
+        struct zxp_slot *s = zxp_slot_at((int)i);
+        seq_begin(s);
+        s->flags &= ~ZXP_F_MONITORED;
+        seq_end(s);
     }
     for (int i = 0; i < CTX_MAX; i++) {
         if (contexts[i].ctx == ctx) contexts[i].ctx = NULL;
@@ -471,10 +480,12 @@ void zxp_ctx_max_sockets(void *ctx, int requested, int effective)
         contexts[free_index].ctx = ctx;
         contexts[free_index].requested = requested;
     }
-    if (zxp_file && requested >= 0) {
-        __atomic_store_n(&zxp_file->max_sockets_requested, requested, __ATOMIC_RELAXED);
+    if (requested >= 0) max_sockets_requested = requested;
+    max_sockets_effective = effective;
+    if (zxp_file) {
+        __atomic_store_n(&zxp_file->max_sockets_requested, max_sockets_requested, __ATOMIC_RELAXED);
+        __atomic_store_n(&zxp_file->max_sockets_effective, max_sockets_effective, __ATOMIC_RELAXED);
     }
-    if (zxp_file) __atomic_store_n(&zxp_file->max_sockets_effective, effective, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&zxp_lock);
 }
 
@@ -506,6 +517,8 @@ static void after_fork_child(void)
     close_clock = 0;
     warned = 0;
     memset(contexts, 0, sizeof contexts);
+    max_sockets_requested = -1;
+    max_sockets_effective = 0;
     zxp_map_reset();
     zxp_monitor_after_fork_child();
     atomic_store_explicit(&zxp_state, ZXP_OFF, memory_order_release);

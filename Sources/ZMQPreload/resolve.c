@@ -14,7 +14,7 @@
 struct zxp_real zxp_real;
 
 static pthread_mutex_t resolve_lock = PTHREAD_MUTEX_INITIALIZER;
-static _Atomic int resolved; /* 0 not yet, 1 found, 2 not found (retried: a library may load later) */
+_Atomic int zxp_resolved; /* 0 not yet, 1 found, 2 not found (retried: a library may load later) */
 
 #define PATHS_MAX 256
 struct object_list {
@@ -95,11 +95,11 @@ static int complete(const struct zxp_real *r)
 
 int zxp_resolve(void)
 {
-    int state = atomic_load_explicit(&resolved, memory_order_acquire);
+    int state = atomic_load_explicit(&zxp_resolved, memory_order_acquire);
     if (__builtin_expect(state == 1, 1)) return 1;
     int saved = errno;
     pthread_mutex_lock(&resolve_lock);
-    state = atomic_load_explicit(&resolved, memory_order_relaxed);
+    state = atomic_load_explicit(&zxp_resolved, memory_order_relaxed);
     if (state != 1) {
         struct zxp_real found;
         memset(&found, 0, sizeof found);
@@ -111,7 +111,7 @@ int zxp_resolve(void)
         state = complete(&found) ? 1 : 2;
         // Published once, complete: wrappers read these pointers without the lock.
         if (state == 1) zxp_real = found;
-        atomic_store_explicit(&resolved, state, memory_order_release);
+        atomic_store_explicit(&zxp_resolved, state, memory_order_release);
     }
     pthread_mutex_unlock(&resolve_lock);
     errno = saved;

@@ -125,7 +125,6 @@ struct zxp_header *zxp_create_file(void)
     if (zxp_real.version) zxp_real.version(&h->zmq_major, &h->zmq_minor, &h->zmq_patch);
     h->bucket_count = ZXP_BUCKETS;
     memcpy(h->bounds, bounds, sizeof bounds);
-    h->max_sockets_requested = -1;
     struct zxp_slot *aggregate = (struct zxp_slot *)((char *)map + ZXP_HEADER_SIZE);
     aggregate->state = ZXP_AGGREGATE;
     aggregate->socket_type = -1;

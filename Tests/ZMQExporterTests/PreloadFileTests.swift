@@ -249,3 +249,35 @@ struct SampleStatsFile {
         }
     }
 }
+
+/// A file the C library wrote (`zmqprog apis` under LD_PRELOAD with ZMQ_EXPORTER_SLOTS=8,
+/// ZMQ_EXPORTER_PROCESS_NAME=apis-fixture and tcp://127.0.0.1:*=tasks): the Swift reader and
+/// the library agree on the layout. Tests/system/test_preload_c.py checks the same counts live.
+@Suite struct PreloadWrittenFileTests {
+    static let path = String(#filePath).replacingLastPathComponents(2, with: "system/fixtures/preload-apis.zmqstats")
+
+    @Test func fileWrittenByTheLibraryDecodes() throws {
+        let bytes = try #require(Files.read(Self.path))
+        let process = try PreloadFile.parse(bytes)
+        #expect(process.name == "apis-fixture" && process.libzmqVersion == "4.3.4" && process.bootID.count == 36)
+        #expect(process.socketsCreated == 2 && process.socketsClosed == 2)
+        let push = try #require(process.sockets.first { $0.type == 8 })
+        let pull = try #require(process.sockets.first { $0.type == 7 })
+        #expect(push.name == "tasks" && push.named && push.state == .closed)
+        #expect(push.endpoints.map(\.mode) == [.bind] && push.endpoints[0].address.hasPrefix("tcp://127.0.0.1:"))
+        #expect(pull.name == push.endpoints[0].address && pull.endpoints.map(\.mode) == [.connect])
+        #expect((push.messagesSent, push.bytesSent, push.messagesReceived) == (8, 128, 0))
+        #expect((pull.messagesReceived, pull.bytesReceived, pull.messagesSent) == (8, 128, 0))
+        #expect(push.events[3] == 1 && push.events[5] == 1 && push.events[12] == 1)  // listening, accepted, handshake
+        #expect(pull.events[0] == 1 && pull.events[12] == 1)                        // connected, handshake
+    }
+}
+
+private extension String {
+    /// This path with its last `count` components replaced by `tail`.
+    func replacingLastPathComponents(_ count: Int, with tail: String) -> String {
+        var parts = split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(count)
+        return parts.joined(separator: "/") + "/" + tail
+    }
+}

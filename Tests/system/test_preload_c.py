@@ -195,6 +195,21 @@ def test_two_thousand_sockets_opened_and_closed_leak_no_descriptor_or_slot(prog,
     assert p.finish() == 0
 
 
+def test_sockets_beyond_the_slots_go_to_slot_0_and_beyond_the_budget_go_unmonitored(prog, lib, statsdir):
+    # 8 slots: slot 0 and 7 for sockets; 3 monitors allowed.
+    p = start(prog, lib, statsdir, "many", 10, ZMQ_EXPORTER_SLOTS=8, ZMQ_EXPORTER_MAX_MONITORS=3)
+    p.expect("ready")
+    f = stats.for_pid(statsdir, p.pid)
+    live = f.live()
+    assert len(live) == 7 and all(s.would_block == 1 for s in live)
+    assert sum(1 for s in live if s.flags & F_MONITORED) == 3 and f.unmonitored_sockets == 4
+    aggregate = f.slots[0]
+    assert aggregate.state == "aggregate" and aggregate.name == "_other"
+    assert f.overflow_sockets == 3 and aggregate.would_block == 3
+    assert p.finish() == 0
+    assert stats.read(f.path).sockets_closed == 10
+
+
 def test_sigkill_leaves_the_file_and_frees_the_lock(prog, lib, statsdir):
     p = start(prog, lib, statsdir, "pushpull", 3)
     p.expect("ready")
@@ -221,9 +236,29 @@ def test_return_values_and_errno_are_the_same_as_without_the_library(prog, lib, 
     assert without.returncode == with_library.returncode == 0
     assert with_library.stdout == without.stdout
     assert "ctx-set 0 max 500" in with_library.stdout
+    # The program asked for 500 sockets; the library gave the context three times that.
+    f = stats.read(stats.files(statsdir)[0])
+    assert (f.max_sockets_requested, f.max_sockets_effective) == (500, 1500)
+
+
+def test_a_context_never_set_reports_the_default_and_gets_room_for_monitors(prog, lib, statsdir):
+    p = start(prog, lib, statsdir, "pushpull", 1)
+    p.expect("ready")
+    f = stats.for_pid(statsdir, p.pid)
+    assert (f.max_sockets_requested, f.max_sockets_effective) == (-1, 3 * 1023)
+    assert p.finish() == 0
 
 
 def test_no_temporary_file_is_left_behind(prog, lib, statsdir):
     run_to_end([prog, "pushpull", 2], preload_env(lib, statsdir))
     names = os.listdir(statsdir)
     assert len(names) == 1 and names[0].endswith(".zmqstats")
+
+
+def test_the_committed_fixture_reads_the_same_as_in_the_swift_reader_test():
+    # Tests/ZMQExporterTests/PreloadFileTests.swift asserts the same values on this file.
+    f = stats.read(os.path.join(os.path.dirname(__file__), "fixtures/preload-apis.zmqstats"))
+    assert f.name == "apis-fixture" and f.zmq_version == (4, 3, 4) and (f.sockets_created, f.sockets_closed) == (2, 2)
+    push, pull = by_type(f, ZMQ_PUSH), by_type(f, ZMQ_PULL)
+    assert push.name == "tasks" and (push.messages_sent, push.bytes_sent) == (8, 128)
+    assert (pull.messages_received, pull.bytes_received) == (8, 128) and pull.name == push.endpoints[0][1]

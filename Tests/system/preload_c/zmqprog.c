@@ -393,6 +393,20 @@ static void churn(void *ctx, int n)
     zmq_close(keep);
 }
 
+/* n PAIR sockets open at once, each with one would_block send (no peer). */
+static void many(void *ctx, int n)
+{
+    void **sockets = calloc((size_t)n, sizeof *sockets);
+    for (int i = 0; i < n; i++) {
+        sockets[i] = zmq_socket(ctx, ZMQ_PAIR);
+        CHECK(sockets[i] && zmq_bind(sockets[i], "tcp://127.0.0.1:*") == 0);
+        CHECK(zmq_send(sockets[i], "x", 1, ZMQ_DONTWAIT) == -1 && errno == EAGAIN);
+    }
+    wait_stdin();
+    for (int i = 0; i < n; i++) zmq_close(sockets[i]);
+    free(sockets);
+}
+
 static void badcalls(void *ctx)
 {
     void *s = zmq_socket(ctx, ZMQ_PUSH);
@@ -441,6 +455,8 @@ int main(int argc, char **argv)
         return 0;
     } else if (strcmp(mode, "appmonitor") == 0) {
         appmonitor(ctx);
+    } else if (strcmp(mode, "many") == 0) {
+        many(ctx, n);
     } else if (strcmp(mode, "churn") == 0) {
         churn(ctx, n);
     } else {
