@@ -15,6 +15,7 @@ scheduling, image pulls, the kubelet's ConfigMap propagation, hostPath permissio
 the operator picking up the resources (no cluster)."""
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -292,13 +293,17 @@ def test_config_reloader_script_reloads_a_real_agent(tmp_path):
                 with urllib.request.urlopen(url + "/metrics", timeout=5) as response:
                     text = response.read().decode()
                 return 'zmq_socket_info{socket="second"' in text
-            # Nothing changed yet: the agent still has the one socket.
+            # The script has read the file's first checksum; nothing changed yet.
+            wait_until("the reloader's start line", lambda: "config-reloader: watching" in log.read_text())
             assert not reloads()
-            config.write_text(config.read_text() + "\n" + "\n".join([
+            # Replaced in one rename, as the kubelet swaps a ConfigMap volume's files.
+            changed = tmp_path / "config.yml.new"
+            changed.write_text(config.read_text() + "\n" + "\n".join([
                 "  - name: second", "    role: probe", "    type: REQ", "    connect: [tcp://127.0.0.1:5556]",
                 "    interval: 15s", '    request: "ping"', ""]))
+            os.replace(changed, config)
             wait_until("the reloaded config's second socket", reloads, timeout=15)
-            assert "config-reloader: reloaded" in log.read_text()
+            wait_until("the reloader's log line", lambda: "config-reloader: reloaded" in log.read_text())
             assert proc.poll() is None, log.read_text()
         finally:
             stop_process(proc)
