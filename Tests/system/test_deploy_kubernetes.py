@@ -253,6 +253,18 @@ def test_preload_folder_is_one_path():
     assert uses == 3  # the init container, the node agent, the application
     (daemonset,) = [d for d in workloads() if d["kind"] == "DaemonSet"]
     assert "--preload.dir=$(ZMQ_EXPORTER_DIR)" in daemonset["spec"]["template"]["spec"]["containers"][0]["args"]
+    # The node agent and its init container take the folder from the ConfigMap but must not run
+    # under the preload library themselves: `env` overrides `envFrom`.
+    for container in containers(daemonset):
+        assert {"name": "LD_PRELOAD", "value": ""} in container["env"], container["name"]
+
+
+def test_image_tag_is_the_version():
+    version = subprocess.run([DEPLOY / "version.sh"], capture_output=True, text=True, check=True).stdout.strip()
+    (image,) = kustomization()["images"]
+    assert image["newTag"] == version
+    for workload, container in agent_containers():
+        assert container["image"] == f"{AGENT_IMAGE}:{version}", workload["metadata"]["name"]
 
 
 def test_sidecar_shares_the_pod_with_a_broker():
