@@ -40,12 +40,13 @@ def documented_packages() -> list[str]:
 
 
 @contextmanager
-def agent(binary: str, config: Path, workdir: Path, extra: tuple = (), env: dict | None = None):
+def agent(binary: str, config: Path, workdir: Path, extra: tuple = (), env: dict | None = None, prefix: tuple = ()):
     """Starts `binary` on `config` listening on 127.0.0.1:0 and yields its URL once the
-    'listening on' line names the port; stops it by PID (SIGTERM, then SIGKILL) on the way out."""
+    'listening on' line names the port; stops it by PID (SIGTERM, then SIGKILL) on the way out.
+    `prefix` is a command that execs the agent in place (same PID), such as unshare --root."""
     out, err = workdir / "agent.out", workdir / "agent.err"
     with open(out, "w") as stdout, open(err, "w") as stderr:
-        proc = subprocess.Popen([binary, f"--config.file={config}", "--web.listen-address=127.0.0.1:0", *extra],
+        proc = subprocess.Popen([*prefix, binary, f"--config.file={config}", "--web.listen-address=127.0.0.1:0", *extra],
                                 stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL, cwd=workdir, env=env)
     try:
         def listening():
