@@ -3,13 +3,13 @@ SWIFT      ?= swift
 SWIFTFLAGS ?=
 # The shipped agent carries the Swift runtime inside it, as a Go binary does: it runs on any
 # glibc machine with libzmq, and touches only the runtime pages it uses (issue #7's footprint).
-RELEASEFLAGS ?= -c release --static-swift-stdlib
+# Its one build recipe is deploy/build-release.sh (release, bench and soak, and the image, use it).
+RELEASE    ?= SWIFT="$(SWIFT)" SWIFTFLAGS="$(SWIFTFLAGS)" deploy/build-release.sh
 # Plugins that pip packages register (some break on import) are not loaded: the tests need none.
 PYTEST     ?= PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python3 -m pytest
 
-
 .PHONY: preload test-preload-sanitizers test-tsan test-asan test-sanitizers-canary
-.PHONY: all build release deps deps-bench soak test test-swift test-system demo bench bench-smoke fuzz fuzz-http clean fuzz-decoders test-sanitizers
+.PHONY: all build release dist deps deps-bench soak test test-swift test-system demo bench bench-smoke fuzz fuzz-http clean fuzz-decoders test-sanitizers
 
 all: build
 
@@ -23,9 +23,14 @@ build:
 	@scripts/ensure-deps.sh demo
 	$(SWIFT) build $(SWIFTFLAGS)
 
+# Static Swift runtime and zlib: the binary needs only what README.md's "Deploy" section lists.
 release: preload
 	@scripts/ensure-deps.sh demo
-	$(SWIFT) build $(RELEASEFLAGS) $(SWIFTFLAGS)
+	$(RELEASE)
+
+# Issue 17: dist/zmq-exporter-VERSION.linux-ARCH.tar.gz and dist/sha256sums.txt (deploy/dist.sh).
+dist: release
+	deploy/dist.sh
 
 # The zero-code preload library (docs/zero-code.md): plain C built with cc, so the .so needs
 # nothing but libc (no Swift runtime) and finds libzmq at run time instead of linking it.
@@ -71,7 +76,7 @@ test-system: preload
 # Benchmarks $$ZMQ_EXPORTER_BIN when set, else builds the release agent; if that fails, the
 # agent's rows say "agent: not available".
 bench: deps-bench
-	@if [ -z "$$ZMQ_EXPORTER_BIN" ]; then $(SWIFT) build $(RELEASEFLAGS) --product zmq-exporter $(SWIFTFLAGS) \
+	@if [ -z "$$ZMQ_EXPORTER_BIN" ]; then $(RELEASE) --product zmq-exporter \
 		|| echo "bench: the agent did not build; its rows will say so" >&2; fi
 	python3 Benchmarks/bench.py --agent "$${ZMQ_EXPORTER_BIN:-$(CURDIR)/.build/release/zmq-exporter}" $(BENCH_ARGS)
 
@@ -136,5 +141,5 @@ test-sanitizers-canary: deps
 MINUTES ?= 30
 soak:
 	@scripts/ensure-deps.sh soak
-	@if [ -z "$$ZMQ_EXPORTER_BIN" ]; then $(SWIFT) build $(RELEASEFLAGS) --product zmq-exporter $(SWIFTFLAGS); fi
+	@if [ -z "$$ZMQ_EXPORTER_BIN" ]; then $(RELEASE) --product zmq-exporter; fi
 	python3 scripts/soak.py --minutes $(MINUTES) --agent "$${ZMQ_EXPORTER_BIN:-$(CURDIR)/.build/release/zmq-exporter}"

@@ -16,6 +16,12 @@ if [ "$want" = test ] || [ "$want" = bench ]; then
   command -v amtool >/dev/null || apt_pkgs+=(prometheus-alertmanager)
   command -v wrk >/dev/null || apt_pkgs+=(wrk)
 fi
+# Tests/system/test_deploy_*.py: systemd-analyze verifies the unit, busybox runs the Kubernetes
+# config-reloader's script as its image would.
+if [ "$want" = test ]; then
+  command -v systemd-analyze >/dev/null || apt_pkgs+=(systemd)
+  command -v busybox >/dev/null || apt_pkgs+=(busybox)
+fi
 if [ "$want" = bench ]; then
   command -v prometheus-node-exporter >/dev/null || apt_pkgs+=(prometheus-node-exporter)
   command -v valgrind >/dev/null || apt_pkgs+=(valgrind)
@@ -51,6 +57,14 @@ if [ "$want" = test ] || [ "$want" = bench ]; then
   python3 -c 'import prometheus_client' 2>/dev/null || py_missing+=(prometheus_client)
   python3 -c 'import pytest' 2>/dev/null || py_missing+=(pytest)
   python3 -c 'import yaml' 2>/dev/null || py_missing+=(pyyaml)
+fi
+# The deploy tests: Kubernetes schemas and the Compose specification's schema (vendored by
+# check-jsonschema).
+if [ "$want" = test ]; then
+  python3 -c 'import kubernetes_validate' 2>/dev/null || py_missing+=(kubernetes-validate)
+  python3 -c 'import check_jsonschema' 2>/dev/null || py_missing+=(check-jsonschema)
+fi
+if [ "$want" = test ] || [ "$want" = bench ]; then
   if [ ${#py_missing[@]} -gt 0 ]; then
     echo "ensure-deps: pip installing ${py_missing[*]}"
     python3 -m pip install -q --disable-pip-version-check "${py_missing[@]}"
