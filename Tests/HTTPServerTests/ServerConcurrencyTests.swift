@@ -67,7 +67,9 @@ import Testing
         let (server, port) = try startServer(capture: capture)
         defer { server.stop() }
         for _ in 0..<20 {
-            let client = try TestClient(port: port, receiveBuffer: 4096)
+            // A generous timeout: under ThreadSanitizer on a loaded 2-core machine the first bytes of
+            // a 4-MiB body have taken over 10 s.
+            let client = try TestClient(port: port, timeout: 60, receiveBuffer: 4096)
             try client.send("GET /big?\(4 << 20) HTTP/1.1\r\nHost: t\r\n\r\n")
             _ = try client.receive(max: 1000)
             // Reset instead of FIN: the server's next write fails with ECONNRESET or EPIPE.

@@ -191,11 +191,20 @@ struct SampleStatsFile {
 }
 
 @Suite struct PreloadDirectoryTests {
-    static func openDescriptors() -> Int {
+    /// Descriptors of this process open on files under `path`. Other tests run in parallel
+    /// and open and close descriptors of their own, so only the ones into the test's own
+    /// directory say whether the scan leaked.
+    static func openDescriptors(under path: String) -> Int {
         guard let directory = opendir("/proc/self/fd") else { return -1 }
         defer { closedir(directory) }
         var count = 0
-        while readdir(directory) != nil { count += 1 }
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            var target = [CChar](repeating: 0, count: 4096)
+            let length = readlink("/proc/self/fd/" + name, &target, target.count - 1)
+            guard length > 0 else { continue }
+            if String(decoding: target[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self).hasPrefix(path) { count += 1 }
+        }
         return count
     }
 
@@ -223,9 +232,10 @@ struct SampleStatsFile {
         write(SampleStatsFile.good.bytes, to: dir + "/c.zmqstats.tmp")
         symlink(dir + "/a.zmqstats", dir + "/d.zmqstats")
         write(Array("hello".utf8), to: dir + "/e.txt")
-        let before = Self.openDescriptors()
+        let before = Self.openDescriptors(under: dir)
+        #expect(before == 0)
         let entries = try PreloadDirectory(path: dir).scan()
-        #expect(Self.openDescriptors() == before)
+        #expect(Self.openDescriptors(under: dir) == 0)
         #expect(entries.map(\.fileName) == ["a.zmqstats", "b.zmqstats", "d.zmqstats"])
         #expect(try entries[0].result.get().pid == 4242)
         #expect(entries[0].writerAlive == false)
@@ -241,7 +251,7 @@ struct SampleStatsFile {
         // Files of other owners are refused.
         let strict = try PreloadDirectory(path: dir, allowedOwners: [54321]).scan()
         #expect(strict[0].result == .failure(.notAllowedOwner(getuid())))
-        #expect(Self.openDescriptors() == before)
+        #expect(Self.openDescriptors(under: dir) == 0)
     }
 
     @Test func missingDirectoryThrows() {
