@@ -31,12 +31,10 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
-        // libyaml's event parser for the config, from Debian's libyaml-dev (libyaml 0.2).
-        .systemLibrary(
-            name: "CYAML",
-            pkgConfig: "yaml-0.1",
-            providers: [.apt(["libyaml-dev"])]
-        ),
+        // libyaml's event parser for the config, from Debian's libyaml-dev (libyaml 0.2), linked
+        // statically by its module map. No pkgConfig: `pkg-config --libs yaml-0.1` would add the
+        // shared library too; scripts/ensure-deps.sh checks `pkg-config --exists yaml-0.1` instead.
+        .systemLibrary(name: "CYAML"),
         // epoll, eventfd and accept4 for the HTTP server (not in Swift's Glibc module).
         .systemLibrary(name: "CLinuxIO"),
         // Threads, the one lock type, condition variables, SystemError, files, clocks: the one

@@ -10,9 +10,9 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(YAML TapJSON MonitorEvent ConfigLoader PreloadFile)
 for target in "${targets[@]}"; do
   case "$target" in
-    # The reader imports CYAML: its module map is found with -I, libyaml linked with -l.
+    # The reader imports CYAML: -I finds its module map, which links libyaml.a.
     YAML) sources=(Sources/ZMQExporter/Config/YAMLNode.swift Sources/ZMQExporter/Config/YAMLParser.swift
-                   Sources/ZMQExporter/Config/YAMLParser+Errors.swift -I Sources/CYAML $(pkg-config --libs yaml-0.1)) ;;
+                   Sources/ZMQExporter/Config/YAMLParser+Errors.swift -I Sources/CYAML) ;;
     TapJSON) sources=(Sources/ZMQExporter/Decoding/JSONFieldScanner.swift Sources/ZMQExporter/Decoding/JSONCursor.swift) ;;
     MonitorEvent) sources=(Sources/ZeroMQ/MonitorEvent.swift Sources/ZeroMQ/ProtocolError.swift) ;;
     PreloadFile) sources=(Sources/ZMQExporter/Preload/PreloadFile.swift Sources/ZMQExporter/Preload/PreloadFileError.swift Sources/ZMQExporter/Preload/PreloadProcess.swift) ;;
