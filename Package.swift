@@ -34,10 +34,23 @@ let package = Package(
         ),
         // epoll, eventfd and accept4 for the HTTP server (not in Swift's Glibc module).
         .systemLibrary(name: "CLinuxIO"),
+        // OpenSSL 3 for TLS on the HTTP server (--web.config.file), from Debian's libssl-dev. Linked
+        // into every agent, but initialised only when a web config turns TLS or basic auth on.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // libxcrypt's crypt_rn for basic-auth bcrypt hashes, from Debian's libcrypt-dev.
+        .systemLibrary(
+            name: "CCrypt",
+            pkgConfig: "libcrypt",
+            providers: [.apt(["libcrypt-dev"])]
+        ),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: strict),
         .target(
             name: "HTTPServer",
-            dependencies: ["CZlib", "CLinuxIO", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CZlib", "CLinuxIO", "COpenSSL", "CCrypt", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(

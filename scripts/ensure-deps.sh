@@ -7,6 +7,9 @@ want="${1:-test}"
 apt_pkgs=()
 pkg-config --exists libzmq 2>/dev/null || apt_pkgs+=(libzmq3-dev)
 pkg-config --exists zlib 2>/dev/null || apt_pkgs+=(zlib1g-dev)
+# TLS and basic auth for --web.config.file: OpenSSL 3 and libxcrypt's bcrypt.
+pkg-config --exists openssl 2>/dev/null || apt_pkgs+=(libssl-dev)
+pkg-config --exists libcrypt 2>/dev/null || apt_pkgs+=(libcrypt-dev)
 command -v pkg-config >/dev/null || apt_pkgs+=(pkg-config)
 if [ "$want" = test ] || [ "$want" = bench ]; then
   command -v curl >/dev/null || apt_pkgs+=(curl)
@@ -50,6 +53,10 @@ if [ "$want" = test ] || [ "$want" = bench ]; then
   python3 -c 'import prometheus_client' 2>/dev/null || py_missing+=(prometheus_client)
   python3 -c 'import pytest' 2>/dev/null || py_missing+=(pytest)
   python3 -c 'import yaml' 2>/dev/null || py_missing+=(pyyaml)
+  # The TLS and web-config system tests: bcrypt hashes, certificates, and the Mozilla profile check.
+  python3 -c 'import bcrypt' 2>/dev/null || py_missing+=(bcrypt)
+  python3 -c 'import cryptography' 2>/dev/null || py_missing+=(cryptography)
+  python3 -c 'import sslyze' 2>/dev/null || py_missing+=(sslyze)
   if [ ${#py_missing[@]} -gt 0 ]; then
     echo "ensure-deps: pip installing ${py_missing[*]}"
     python3 -m pip install -q --disable-pip-version-check "${py_missing[@]}"

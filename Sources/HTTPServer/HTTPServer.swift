@@ -17,6 +17,7 @@ public final class HTTPServer: Sendable {
     private let router = Locked(Router())
     private let bound = Locked<[BoundAddress]>([])
     private let recorder = StatisticsRecorder()
+    let securityRecorder = SecurityRecorder()
 
     public init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
@@ -64,6 +65,9 @@ public final class HTTPServer: Sendable {
                     }
                 }
                 let loop = try Self.makeLoop(sockets, configuration, router.withLock { $0 }, recorder, logger)
+                if let setup = configuration.webSecurity {
+                    loop.security = SecurityRuntime(setup: setup, recorder: securityRecorder, now: loop.now)
+                }
                 let thread: JoinableThread
                 do throws(SystemError) {
                     thread = try JoinableThread(name: "http-loop") { loop.run() }
@@ -103,6 +107,9 @@ public final class HTTPServer: Sendable {
 
     /// Counters for the exporter's own metrics; safe from any thread.
     public var statistics: Statistics { recorder.snapshot }
+
+    /// The access policy's counters; nil when the server runs without a web config.
+    public var securityStatistics: SecurityStatistics? { securityRecorder.snapshot }
 
     /// Stops accepting at once, closes idle connections, lets in-flight responses finish for up
     /// to `gracePeriod`, then closes everything and joins the loop thread. Idempotent.

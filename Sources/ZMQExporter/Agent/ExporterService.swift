@@ -11,6 +11,8 @@ public final class ExporterService: Sendable {
         public var telemetryPath = "/metrics"
         public var maxRequests = 40
         public var limits = Limits()
+        /// From --web.config.file: TLS, basic auth, headers, rate limit; nil serves plain HTTP.
+        public var webSecurity: WebSecuritySetup?
 
         public init() {}
     }
@@ -31,6 +33,7 @@ public final class ExporterService: Sendable {
         configuration.listenAddresses = options.listenAddresses
         configuration.maxConcurrentHandlers = options.maxRequests
         configuration.limits = options.limits
+        configuration.webSecurity = options.webSecurity
         server = HTTPServer(configuration: configuration, logger: agent.logger)
         addRoutes()
     }
@@ -46,6 +49,7 @@ public final class ExporterService: Sendable {
                 let stats = server.statistics
                 Exposition.emitCounter(MetricCatalog.httpRequests, label: "code", values: stats.requestsByStatus.map { (String($0.key), $0.value) }, into: &out)
                 Exposition.emitGauge(MetricCatalog.httpInFlight, value: stats.handlersInFlight, into: &out)
+                SecurityExposition.emit(server.securityStatistics, into: &out)
             }
             return HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: body)
         }
