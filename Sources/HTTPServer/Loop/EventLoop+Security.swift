@@ -18,7 +18,11 @@ extension EventLoop {
     /// OpenSSL wants more bytes (it may hold whole records epoll will not signal again).
     func readTLS(_ connection: Connection, _ tls: TLSSession) -> Bool {
         if tls.phase == .sniffing {
-            guard sniff(connection, tls) else { return false }
+            switch sniff(connection, tls) {
+            case .tls: break
+            case .wait: return false
+            case .answered: return true  // drive goes on to write the answer
+            }
         }
         if tls.phase == .handshaking {
             switch tls.handshake() {
@@ -58,8 +62,10 @@ extension EventLoop {
         }
     }
 
+    private enum Sniffed { case tls, wait, answered }
+
     /// Waits for the first 5 bytes, as Go reads a record header; plain HTTP gets Go's answer.
-    private func sniff(_ connection: Connection, _ tls: TLSSession) -> Bool {
+    private func sniff(_ connection: Connection, _ tls: TLSSession) -> Sniffed {
         let fd = connection.socket.fd
         let peeked: Int
         do {
@@ -67,19 +73,19 @@ extension EventLoop {
             case .done(let count): peeked = count
             case .wouldBlock:
                 connection.readable = false
-                return false
+                return .wait
             }
         } catch {
             close(connection)
-            return false
+            return .wait
         }
         if peeked == 0 || (peeked < 5 && connection.peerHalfClosed) {
             handshakeFailed(connection, reason: "eof", detail: "client closed the connection before a TLS record")
-            return false
+            return .wait
         }
         if peeked < 5 {
             connection.readable = false
-            return false
+            return .wait
         }
         if TLSSession.looksLikeHTTP(UnsafeRawBufferPointer(rebasing: readBuffer[0..<5])) {
             security?.recorder.handshakeFailed("http_request")
@@ -91,10 +97,10 @@ extension EventLoop {
             connection.interimResponse = false
             connection.state = .writing
             connection.lastWriteProgress = now
-            return false
+            return .answered
         }
         tls.phase = .handshaking
-        return true
+        return .tls
     }
 
     private func handshakeFailed(_ connection: Connection, reason: String, detail: String) {
