@@ -122,7 +122,12 @@ public final class TLSServerContext: @unchecked Sendable {
             }
             defer { EVP_PKEY_free(key) }
             guard SSL_CTX_use_PrivateKey(ctx, key) == 1 else {
-                throw TLSSetupError(.privateKey, "the private key is not usable: \(lastError())")
+                // OpenSSL compares the key with the certificate already here.
+                let reason = lastError()
+                if reason == "key values mismatch" {
+                    throw TLSSetupError(.keyMismatch, "the private key does not match the certificate: \(reason)")
+                }
+                throw TLSSetupError(.privateKey, "the private key is not usable: \(reason)")
             }
         }
     }
