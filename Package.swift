@@ -34,19 +34,12 @@ let package = Package(
         ),
         // epoll, eventfd and accept4 for the HTTP server (not in Swift's Glibc module).
         .systemLibrary(name: "CLinuxIO"),
-        // OpenSSL 3 for TLS on the HTTP server (--web.config.file), from Debian's libssl-dev. Linked
-        // into every agent, but initialised only when a web config turns TLS or basic auth on.
-        .systemLibrary(
-            name: "COpenSSL",
-            pkgConfig: "openssl",
-            providers: [.apt(["libssl-dev"])]
-        ),
-        // libxcrypt's crypt_rn for basic-auth bcrypt hashes, from Debian's libcrypt-dev.
-        .systemLibrary(
-            name: "CCrypt",
-            pkgConfig: "libcrypt",
-            providers: [.apt(["libcrypt-dev"])]
-        ),
+        // OpenSSL 3 for TLS on the HTTP server (--web.config.file): headers from Debian's libssl-dev.
+        // Not linked: libssl.so.3 is loaded with dlopen when a web config asks for TLS or basic
+        // auth, so the plain agent keeps its footprint (see Sources/COpenSSL/shim.h).
+        .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
+        // libxcrypt's crypt_rn for basic-auth bcrypt hashes: headers from libcrypt-dev, loaded the same way.
+        .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: strict),
         .target(
             name: "HTTPServer",

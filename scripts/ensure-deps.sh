@@ -8,8 +8,9 @@ apt_pkgs=()
 pkg-config --exists libzmq 2>/dev/null || apt_pkgs+=(libzmq3-dev)
 pkg-config --exists zlib 2>/dev/null || apt_pkgs+=(zlib1g-dev)
 # TLS and basic auth for --web.config.file: OpenSSL 3 and libxcrypt's bcrypt.
-pkg-config --exists openssl 2>/dev/null || apt_pkgs+=(libssl-dev)
-pkg-config --exists libcrypt 2>/dev/null || apt_pkgs+=(libcrypt-dev)
+# Headers only at build time (the agent loads libssl.so.3 and libcrypt.so.1 when it needs them).
+[ -f /usr/include/openssl/ssl.h ] || apt_pkgs+=(libssl-dev)
+[ -f /usr/include/crypt.h ] || apt_pkgs+=(libcrypt-dev)
 command -v pkg-config >/dev/null || apt_pkgs+=(pkg-config)
 if [ "$want" = test ] || [ "$want" = bench ]; then
   command -v curl >/dev/null || apt_pkgs+=(curl)

@@ -79,6 +79,26 @@ def test_credentials(auth_agent, name, header, status, reason):
         assert auth_failures(auth_agent, reason) == before + 1
 
 
+def test_metrics_with_auth_pass_promtool(auth_agent):
+    status, _, body = http(auth_agent.url, auth=basic("alice", PASSWORD))
+    assert status == 200
+    assert b"zmq_exporter_web_config_last_reload_successful 1" in body
+    lint = subprocess.run(["promtool", "check", "metrics"], input=body, capture_output=True, timeout=30)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_head_gets_401_without_a_body_and_the_connection_stays_usable(auth_agent):
+    address = ("127.0.0.1", int(auth_agent.url.rsplit(":", 1)[1]))
+    with socket.create_connection(address, timeout=5) as conn:
+        conn.sendall(b"HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\nGET /-/healthy HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        reply = b""
+        while chunk := conn.recv(65536):
+            reply += chunk
+    first, second = reply.split(b"HTTP/1.1 ")[1:3]
+    assert first.startswith(b"401") and first.endswith(b"\r\n\r\n"), reply
+    assert second.startswith(b"200"), reply
+
+
 def test_every_path_but_health_asks_for_credentials(auth_agent):
     for path, method in [("/metrics", "GET"), ("/", "GET"), ("/-/reload", "POST"), ("/nowhere", "GET"),
                          ("/metrics/", "GET"), ("/-/healthy/", "GET")]:

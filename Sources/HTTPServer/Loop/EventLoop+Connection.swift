@@ -99,7 +99,7 @@ extension EventLoop {
             connection.requestsServed += 1
             connection.requestKeepAlive = request.keepAlive
             connection.requestIsHTTP10 = request.version == .http1_0
-            guard admit(connection, request) else { return }
+            guard checkAccessPolicy(connection, request) else { return }
         }
         let head = request.method == "HEAD"
         switch router.match(path: request.path, query: request.query, method: request.method) {

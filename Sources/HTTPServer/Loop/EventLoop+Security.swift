@@ -142,7 +142,7 @@ extension EventLoop {
     /// Fail-closed config, rate limit, then basic auth (exporter-toolkit's order). Returns true
     /// when the request may be routed now; otherwise it has been answered, or a bcrypt check
     /// runs and ``resume(_:request:)`` or a 401 follows.
-    func admit(_ connection: Connection, _ request: HTTPRequest) -> Bool {
+    func checkAccessPolicy(_ connection: Connection, _ request: HTTPRequest) -> Bool {
         guard let security else { return true }
         if let problem = security.failClosed {
             respond(connection, .error(500, "Internal Server Error: the web config file is invalid: \(problem)"))
@@ -159,15 +159,16 @@ extension EventLoop {
         switch BasicCredentials.parse(request.header("Authorization")) {
         case .success(let parsed): credentials = parsed
         case .failure(let problem):
-            unauthorized(connection, reason: problem.rawValue)
+            unauthorized(connection, reason: problem.rawValue, head: request.method == "HEAD")
             return false
         }
         let hash = users[credentials.user]
         if let hash, security.cache.contains(AuthCache.key(user: credentials.user, hash: hash, password: credentials.password)) {
             return true
         }
+        let head = request.method == "HEAD"
         guard let checked = hash ?? security.policy.dummyHash else {
-            unauthorized(connection, reason: "unknown_user")
+            unauthorized(connection, reason: "unknown_user", head: head)
             return false
         }
         let id = connection.id
@@ -180,7 +181,7 @@ extension EventLoop {
                 resume(id, request: request)
             } else {
                 recorder.authFailed(hash == nil ? "unknown_user" : "wrong_password")
-                complete(id, with: Self.unauthorizedResponse)
+                complete(id, with: Self.unauthorized(head: head))
             }
         }
         guard submitted else {
@@ -197,11 +198,13 @@ extension EventLoop {
         return security.setup.authExemptPaths.contains(canonical)
     }
 
-    static let unauthorizedResponse = PreparedResponse.plain(
-        401, "Unauthorized", extraFields: [("WWW-Authenticate", "Basic realm=\"zmq-exporter\"")], close: false)
+    /// 401 with the challenge; the connection stays open (the client retries with credentials).
+    static func unauthorized(head: Bool) -> PreparedResponse {
+        .plain(401, "Unauthorized", extraFields: [("WWW-Authenticate", "Basic realm=\"zmq-exporter\"")], close: false, head: head)
+    }
 
-    private func unauthorized(_ connection: Connection, reason: String) {
+    private func unauthorized(_ connection: Connection, reason: String, head: Bool) {
         security?.recorder.authFailed(reason)
-        respond(connection, Self.unauthorizedResponse)
+        respond(connection, Self.unauthorized(head: head))
     }
 }

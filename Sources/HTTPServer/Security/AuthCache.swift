@@ -28,7 +28,7 @@ final class AuthCache: Sendable {
         }
         var digest = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
-        _ = EVP_Digest(input, input.count, &digest, &length, EVP_sha256(), nil)
+        _ = zx_EVP_Digest(input, input.count, &digest, &length, zx_EVP_sha256(), nil)
         func word(_ at: Int) -> UInt64 { digest[at..<at + 8].reduce(0) { $0 << 8 | UInt64($1) } }
         return Key(a: word(0), b: word(8), c: word(16), d: word(24))
     }

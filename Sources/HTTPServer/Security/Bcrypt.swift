@@ -51,7 +51,7 @@ public enum Bcrypt {
     static func verify(password: [UInt8], hash: String, scratch: Scratch) -> Bool {
         guard isValidHash(hash), !password.contains(0) else { return false }
         let phrase = password.map { CChar(bitPattern: $0) } + [0]
-        guard let output = crypt_rn(phrase, hash, scratch.pointer, Int32(scratch.size)) else { return false }
+        guard let output = zx_crypt_rn(phrase, hash, scratch.pointer, Int32(scratch.size)) else { return false }
         let computed = Array(UnsafeRawBufferPointer(start: output, count: strlen(output)))
         return constantTimeEqual(computed, Array(hash.utf8))
     }
@@ -59,9 +59,9 @@ public enum Bcrypt {
     /// A new `$2b$` hash of `password` at `cost`, for the unknown-user dummy check; nil on failure.
     static func hash(password: String, cost: Int) -> String? {
         var setting = [CChar](repeating: 0, count: Int(CRYPT_GENSALT_OUTPUT_SIZE))
-        guard crypt_gensalt_rn("$2b$", UInt(cost), nil, 0, &setting, Int32(setting.count)) != nil else { return nil }
+        guard zx_crypt_gensalt_rn("$2b$", UInt(cost), nil, 0, &setting, Int32(setting.count)) != nil else { return nil }
         let scratch = Scratch()
-        guard let output = crypt_rn(password, setting, scratch.pointer, Int32(scratch.size)) else { return nil }
+        guard let output = zx_crypt_rn(password, setting, scratch.pointer, Int32(scratch.size)) else { return nil }
         return String(cString: output)
     }
 

@@ -16,7 +16,7 @@ final class ClientCertificatePolicy: @unchecked Sendable {
 
     /// Whether `certificate` names one of the allowed SANs (DNS, email, IP or URI), compared exactly.
     func allows(_ certificate: OpaquePointer) -> Bool {
-        guard let raw = X509_get_ext_d2i(certificate, NID_subject_alt_name, nil, nil) else { return false }
+        guard let raw = zx_X509_get_ext_d2i(certificate, NID_subject_alt_name, nil, nil) else { return false }
         let names = OpaquePointer(raw)
         defer { zx_GENERAL_NAMES_free(names) }
         for index in 0..<zx_sk_GENERAL_NAME_num(names) {
@@ -27,8 +27,8 @@ final class ClientCertificatePolicy: @unchecked Sendable {
     }
 
     private static func text(of name: UnsafePointer<GENERAL_NAME>) -> String? {
-        guard let string = zx_general_name_string(name), let data = ASN1_STRING_get0_data(string) else { return nil }
-        let bytes = UnsafeBufferPointer(start: data, count: Int(ASN1_STRING_length(string)))
+        guard let string = zx_general_name_string(name), let data = zx_ASN1_STRING_get0_data(string) else { return nil }
+        let bytes = UnsafeBufferPointer(start: data, count: Int(zx_ASN1_STRING_length(string)))
         guard zx_general_name_type(name) == GEN_IPADD else { return String(decoding: bytes, as: UTF8.self) }
         // IP addresses are raw octets; compare them as Go prints them (inet_ntop's form).
         let family = bytes.count == 4 ? AF_INET : bytes.count == 16 ? AF_INET6 : -1
@@ -43,13 +43,13 @@ final class ClientCertificatePolicy: @unchecked Sendable {
 /// fails with X509_V_ERR_APPLICATION_VERIFICATION, so a miss fails the handshake itself.
 let verifyClientCertificate: @convention(c) (Int32, OpaquePointer?) -> Int32 = { preverified, store in
     guard let store,
-          let sslPointer = X509_STORE_CTX_get_ex_data(store, zx_ssl_ex_data_store_index()),
-          let policyPointer = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(OpaquePointer(sslPointer)), 0) else { return preverified }
+          let sslPointer = zx_X509_STORE_CTX_get_ex_data(store, zx_ssl_ex_data_store_index()),
+          let policyPointer = zx_SSL_CTX_get_ex_data(zx_SSL_get_SSL_CTX(OpaquePointer(sslPointer)), 0) else { return preverified }
     let policy = Unmanaged<ClientCertificatePolicy>.fromOpaque(policyPointer).takeUnretainedValue()
     var ok = policy.acceptUnverified ? 1 : preverified
-    if ok == 1 && !policy.allowedSANs.isEmpty && X509_STORE_CTX_get_error_depth(store) == 0,
-       let certificate = X509_STORE_CTX_get_current_cert(store), !policy.allows(certificate) {
-        X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION)
+    if ok == 1 && !policy.allowedSANs.isEmpty && zx_X509_STORE_CTX_get_error_depth(store) == 0,
+       let certificate = zx_X509_STORE_CTX_get_current_cert(store), !policy.allows(certificate) {
+        zx_X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION)
         ok = 0
     }
     return ok

@@ -13,14 +13,14 @@ public enum TLSCipherNames {
     /// Every suite this OpenSSL knows, by its standard (IANA) name.
     private static let table: [String: Suite] = {
         var table: [String: Suite] = [:]
-        guard let ctx = SSL_CTX_new(TLS_server_method()) else { return table }
-        defer { SSL_CTX_free(ctx) }
-        _ = SSL_CTX_set_cipher_list(ctx, "ALL:COMPLEMENTOFALL")
-        guard let stack = SSL_CTX_get_ciphers(ctx) else { return table }
+        guard zx_openssl_load() == 1, let ctx = zx_SSL_CTX_new(zx_TLS_server_method()) else { return table }
+        defer { zx_SSL_CTX_free(ctx) }
+        _ = zx_SSL_CTX_set_cipher_list(ctx, "ALL:COMPLEMENTOFALL")
+        guard let stack = zx_SSL_CTX_get_ciphers(ctx) else { return table }
         for index in 0..<zx_sk_SSL_CIPHER_num(stack) {
             guard let cipher = zx_sk_SSL_CIPHER_value(stack, index),
-                  let standard = SSL_CIPHER_standard_name(cipher), let name = SSL_CIPHER_get_name(cipher) else { continue }
-            let isTLS13 = SSL_CIPHER_get_version(cipher).map { String(cString: $0) } == "TLSv1.3"
+                  let standard = zx_SSL_CIPHER_standard_name(cipher), let name = zx_SSL_CIPHER_get_name(cipher) else { continue }
+            let isTLS13 = zx_SSL_CIPHER_get_version(cipher).map { String(cString: $0) } == "TLSv1.3"
             table[String(cString: standard)] = Suite(openSSLName: String(cString: name), isTLS13: isTLS13)
         }
         return table

@@ -18,45 +18,45 @@ public final class TLSServerContext: @unchecked Sendable {
 
     /// - Throws: ``TLSSetupError`` naming the part that failed, with OpenSSL's reason.
     public init(_ settings: TLSSettings) throws(TLSSetupError) {
-        ERR_clear_error()
-        guard let ctx = SSL_CTX_new(TLS_server_method()) else { throw TLSSetupError(.context, "cannot create a TLS context: \(Self.lastError())") }
+        zx_ERR_clear_error()
+        guard let ctx = zx_SSL_CTX_new(zx_TLS_server_method()) else { throw TLSSetupError(.context, "cannot create a TLS context: \(Self.lastError())") }
         clientPolicy = ClientCertificatePolicy(settings)
         do {
             try Self.configure(ctx, settings)
-            certificateExpiry = Self.expiry(of: SSL_CTX_get0_certificate(ctx))
+            certificateExpiry = Self.expiry(of: zx_SSL_CTX_get0_certificate(ctx))
         } catch {
-            SSL_CTX_free(ctx)
+            zx_SSL_CTX_free(ctx)
             throw error
         }
         context = ctx
-        SSL_CTX_set_ex_data(ctx, 0, Unmanaged.passUnretained(clientPolicy).toOpaque())
+        zx_SSL_CTX_set_ex_data(ctx, 0, Unmanaged.passUnretained(clientPolicy).toOpaque())
     }
 
     deinit {
-        SSL_CTX_free(context)
+        zx_SSL_CTX_free(context)
     }
 
     private static func configure(_ ctx: OpaquePointer, _ settings: TLSSettings) throws(TLSSetupError) {
-        _ = SSL_CTX_set_options(ctx, zx_server_options(settings.preferServerCipherSuites ? 1 : 0))
+        _ = zx_SSL_CTX_set_options(ctx, zx_server_options(settings.preferServerCipherSuites ? 1 : 0))
         _ = zx_SSL_CTX_set_mode(ctx, zx_partial_write_modes())
         // Stateless: no session cache, no tickets. Prometheus keeps its connection alive, so
         // resumption would save a handshake per target restart at most.
         _ = zx_SSL_CTX_set_session_cache_mode(ctx, Int(SSL_SESS_CACHE_OFF))
-        _ = SSL_CTX_set_num_tickets(ctx, 0)
+        _ = zx_SSL_CTX_set_num_tickets(ctx, 0)
         if settings.minVersion < .tls12 {
             // OpenSSL 3's default security level refuses TLS 1.0/1.1 handshakes outright.
-            SSL_CTX_set_security_level(ctx, 0)
+            zx_SSL_CTX_set_security_level(ctx, 0)
         }
         guard zx_SSL_CTX_set_min_proto_version(ctx, settings.minVersion.rawValue) == 1,
               zx_SSL_CTX_set_max_proto_version(ctx, settings.maxVersion.rawValue) == 1 else {
             throw TLSSetupError(.versions, "cannot set the protocol versions: \(lastError())")
         }
         let ciphers = settings.cipherSuites.isEmpty ? defaultCiphers : settings.cipherSuites.joined(separator: ":")
-        guard SSL_CTX_set_cipher_list(ctx, ciphers) == 1 else {
+        guard zx_SSL_CTX_set_cipher_list(ctx, ciphers) == 1 else {
             throw TLSSetupError(.cipherSuites, "no usable cipher suite: \(lastError())")
         }
         if !settings.tls13CipherSuites.isEmpty {
-            guard SSL_CTX_set_ciphersuites(ctx, settings.tls13CipherSuites.joined(separator: ":")) == 1 else {
+            guard zx_SSL_CTX_set_ciphersuites(ctx, settings.tls13CipherSuites.joined(separator: ":")) == 1 else {
                 throw TLSSetupError(.cipherSuites, "no usable TLS 1.3 cipher suite: \(lastError())")
             }
         }
@@ -66,7 +66,7 @@ public final class TLSServerContext: @unchecked Sendable {
         }
         try useCertificateChain(ctx, settings.certificate)
         try usePrivateKey(ctx, settings.privateKey)
-        guard SSL_CTX_check_private_key(ctx) == 1 else {
+        guard zx_SSL_CTX_check_private_key(ctx) == 1 else {
             throw TLSSetupError(.keyMismatch, "the private key does not match the certificate: \(lastError())")
         }
         if let ca = settings.clientCA { try useClientCA(ctx, ca) }
@@ -76,7 +76,7 @@ public final class TLSServerContext: @unchecked Sendable {
         case .requestClientCert, .verifyClientCertIfGiven: mode = SSL_VERIFY_PEER
         case .requireAnyClientCert, .requireAndVerifyClientCert: mode = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT
         }
-        SSL_CTX_set_verify(ctx, mode, mode == SSL_VERIFY_NONE ? nil : verifyClientCertificate)
+        zx_SSL_CTX_set_verify(ctx, mode, mode == SSL_VERIFY_NONE ? nil : verifyClientCertificate)
     }
 
     // MARK: PEM input
@@ -86,42 +86,42 @@ public final class TLSServerContext: @unchecked Sendable {
         var inline: [UInt8] = []
         switch source {
         case .file(let path):
-            bio = BIO_new_file(path, "r")
+            bio = zx_BIO_new_file(path, "r")
             guard bio != nil else {
                 throw TLSSetupError(part, "cannot read \(path): \(String(cString: strerror(errno)))")
             }
         case .inline(let text):
             inline = Array(text.utf8)
-            bio = inline.withUnsafeBytes { BIO_new_mem_buf($0.baseAddress, Int32($0.count)) }
+            bio = inline.withUnsafeBytes { zx_BIO_new_mem_buf($0.baseAddress, Int32($0.count)) }
         }
         guard let bio else { throw TLSSetupError(part, "cannot read the PEM text: \(lastError())") }
-        defer { BIO_free(bio) }
+        defer { zx_BIO_free(bio) }
         return try withExtendedLifetime(inline) { () throws(TLSSetupError) -> R in try body(bio) }
     }
 
     private static func useCertificateChain(_ ctx: OpaquePointer, _ source: TLSSettings.Source) throws(TLSSetupError) {
         try withBIO(source, part: .certificate) { (bio) throws(TLSSetupError) in
-            guard let leaf = PEM_read_bio_X509(bio, nil, nil, nil) else {
+            guard let leaf = zx_PEM_read_bio_X509(bio, nil, nil, nil) else {
                 throw TLSSetupError(.certificate, "no PEM certificate found: \(lastError())")
             }
-            defer { X509_free(leaf) }
-            guard SSL_CTX_use_certificate(ctx, leaf) == 1 else {
+            defer { zx_X509_free(leaf) }
+            guard zx_SSL_CTX_use_certificate(ctx, leaf) == 1 else {
                 throw TLSSetupError(.certificate, "the certificate is not usable: \(lastError())")
             }
-            while let intermediate = PEM_read_bio_X509(bio, nil, nil, nil) {
-                if zx_SSL_CTX_add0_chain_cert(ctx, intermediate) != 1 { X509_free(intermediate) }
+            while let intermediate = zx_PEM_read_bio_X509(bio, nil, nil, nil) {
+                if zx_SSL_CTX_add0_chain_cert(ctx, intermediate) != 1 { zx_X509_free(intermediate) }
             }
-            ERR_clear_error()  // the end of the PEM text ends the loop with an error
+            zx_ERR_clear_error()  // the end of the PEM text ends the loop with an error
         }
     }
 
     private static func usePrivateKey(_ ctx: OpaquePointer, _ source: TLSSettings.Source) throws(TLSSetupError) {
         try withBIO(source, part: .privateKey) { (bio) throws(TLSSetupError) in
-            guard let key = PEM_read_bio_PrivateKey(bio, nil, nil, nil) else {
+            guard let key = zx_PEM_read_bio_PrivateKey(bio, nil, nil, nil) else {
                 throw TLSSetupError(.privateKey, "no PEM private key found: \(lastError())")
             }
-            defer { EVP_PKEY_free(key) }
-            guard SSL_CTX_use_PrivateKey(ctx, key) == 1 else {
+            defer { zx_EVP_PKEY_free(key) }
+            guard zx_SSL_CTX_use_PrivateKey(ctx, key) == 1 else {
                 // OpenSSL compares the key with the certificate already here.
                 let reason = lastError()
                 if reason == "key values mismatch" {
@@ -134,15 +134,15 @@ public final class TLSServerContext: @unchecked Sendable {
 
     private static func useClientCA(_ ctx: OpaquePointer, _ source: TLSSettings.Source) throws(TLSSetupError) {
         try withBIO(source, part: .clientCA) { (bio) throws(TLSSetupError) in
-            let store = SSL_CTX_get_cert_store(ctx)
+            let store = zx_SSL_CTX_get_cert_store(ctx)
             var count = 0
-            while let ca = PEM_read_bio_X509(bio, nil, nil, nil) {
-                defer { X509_free(ca) }
-                _ = X509_STORE_add_cert(store, ca)
-                _ = SSL_CTX_add_client_CA(ctx, ca)
+            while let ca = zx_PEM_read_bio_X509(bio, nil, nil, nil) {
+                defer { zx_X509_free(ca) }
+                _ = zx_X509_STORE_add_cert(store, ca)
+                _ = zx_SSL_CTX_add_client_CA(ctx, ca)
                 count += 1
             }
-            ERR_clear_error()
+            zx_ERR_clear_error()
             if count == 0 { throw TLSSetupError(.clientCA, "no PEM certificate found in the client CA") }
         }
     }
@@ -150,19 +150,19 @@ public final class TLSServerContext: @unchecked Sendable {
     // MARK: Facts
 
     static func expiry(of certificate: OpaquePointer?) -> Int64? {
-        guard let certificate, let notAfter = X509_get0_notAfter(certificate) else { return nil }
+        guard let certificate, let notAfter = zx_X509_get0_notAfter(certificate) else { return nil }
         var moment = tm()
-        guard ASN1_TIME_to_tm(notAfter, &moment) == 1 else { return nil }
+        guard zx_ASN1_TIME_to_tm(notAfter, &moment) == 1 else { return nil }
         return Int64(timegm(&moment))
     }
 
     /// OpenSSL's most recent error on this thread as text, and the queue cleared.
     static func lastError() -> String {
-        let code = ERR_get_error()
-        ERR_clear_error()
+        let code = zx_ERR_get_error()
+        zx_ERR_clear_error()
         guard code != 0 else { return "unknown error" }
         var buffer = [CChar](repeating: 0, count: 256)
-        ERR_error_string_n(code, &buffer, buffer.count)
+        zx_ERR_error_string_n(code, &buffer, buffer.count)
         // "error:0A00007D:SSL routines::reason": the reason is what a reader needs.
         let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         return text.split(separator: ":", omittingEmptySubsequences: false).last.map(String.init) ?? text

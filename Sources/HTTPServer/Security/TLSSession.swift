@@ -30,15 +30,15 @@ final class TLSSession {
     var phase = Phase.sniffing
 
     init?(context: TLSServerContext, fd: Int32) {
-        guard let ssl = SSL_new(context.context) else { return nil }
+        guard let ssl = zx_SSL_new(context.context) else { return nil }
         self.ssl = ssl
         self.context = context
-        SSL_set_fd(ssl, fd)
-        SSL_set_accept_state(ssl)
+        zx_SSL_set_fd(ssl, fd)
+        zx_SSL_set_accept_state(ssl)
     }
 
     deinit {
-        SSL_free(ssl)
+        zx_SSL_free(ssl)
     }
 
     /// Go's answer to plain HTTP on a TLS port, byte for byte.
@@ -51,8 +51,8 @@ final class TLSSession {
     }
 
     func handshake() -> Outcome {
-        ERR_clear_error()
-        let rc = SSL_do_handshake(ssl)
+        zx_ERR_clear_error()
+        let rc = zx_SSL_do_handshake(ssl)
         if rc == 1 {
             phase = .established
             return .done(0)
@@ -61,36 +61,36 @@ final class TLSSession {
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) -> Outcome {
-        ERR_clear_error()
+        zx_ERR_clear_error()
         var count = 0
-        if SSL_read_ex(ssl, buffer.baseAddress, buffer.count, &count) == 1 { return .done(count) }
+        if zx_SSL_read_ex(ssl, buffer.baseAddress, buffer.count, &count) == 1 { return .done(count) }
         return outcome(0, handshaking: false)
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) -> Outcome {
-        ERR_clear_error()
+        zx_ERR_clear_error()
         var count = 0
-        if SSL_write_ex(ssl, bytes.baseAddress, bytes.count, &count) == 1 { return .done(count) }
+        if zx_SSL_write_ex(ssl, bytes.baseAddress, bytes.count, &count) == 1 { return .done(count) }
         return outcome(0, handshaking: false)
     }
 
     /// Sends close_notify once, best effort (the socket is non-blocking; a full buffer drops it).
     func shutdown() {
         guard phase == .established else { return }
-        ERR_clear_error()
-        _ = SSL_shutdown(ssl)
-        ERR_clear_error()
+        zx_ERR_clear_error()
+        _ = zx_SSL_shutdown(ssl)
+        zx_ERR_clear_error()
     }
 
     private func outcome(_ rc: Int32, handshaking: Bool) -> Outcome {
-        let code = SSL_get_error(ssl, rc)
+        let code = zx_SSL_get_error(ssl, rc)
         switch code {
         case SSL_ERROR_WANT_READ: return .wantRead
         case SSL_ERROR_WANT_WRITE: return .wantWrite
         case SSL_ERROR_ZERO_RETURN: return .closed
         case SSL_ERROR_SYSCALL:
             let error = errno
-            ERR_clear_error()
+            zx_ERR_clear_error()
             return handshaking ? .failed(reason: "eof", detail: "connection closed during the handshake (errno \(error))") : .closed
         default:
             let reason = handshaking ? failureReason() : "protocol_error"
@@ -100,9 +100,9 @@ final class TLSSession {
 
     /// A short, bounded label for `zmq_exporter_tls_handshake_failures_total{reason}`.
     private func failureReason() -> String {
-        let verify = SSL_get_verify_result(ssl)
+        let verify = zx_SSL_get_verify_result(ssl)
         if verify == Int(X509_V_ERR_APPLICATION_VERIFICATION) { return "client_san_not_allowed" }
-        let reason = zx_ERR_GET_REASON(ERR_peek_error())
+        let reason = zx_ERR_GET_REASON(zx_ERR_peek_error())
         switch reason {
         case SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE: return "no_client_certificate"
         case SSL_R_CERTIFICATE_VERIFY_FAILED: return "bad_client_certificate"

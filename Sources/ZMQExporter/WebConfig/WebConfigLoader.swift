@@ -59,6 +59,10 @@ public enum WebConfigLoader {
         // An empty file is a valid web config that turns nothing on, as in exporter-toolkit.
         let config = root.map { reader.readWebConfig($0, directory: directory) } ?? WebConfig()
         if !reader.errors.isEmpty { return .failure(Failure(errors: ConfigErrors(errors: reader.errors), materialOnly: false)) }
+        if config.tls != nil || !config.users.isEmpty, let problem = SecurityLibraries.loadProblem() {
+            reader.fail(root, problem)
+            return .failure(Failure(errors: ConfigErrors(errors: reader.errors), materialOnly: false))
+        }
         var context: TLSServerContext?
         if let settings = config.tls {
             do {
