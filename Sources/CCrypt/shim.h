@@ -10,8 +10,12 @@
 
 static inline void *zx_crypt_symbol(const char *name) {
     static void *handle;
-    if (!handle) handle = dlopen("libcrypt.so.1", RTLD_NOW | RTLD_LOCAL);
-    void *symbol = handle ? dlsym(handle, name) : NULL;
+    void *loaded = __atomic_load_n(&handle, __ATOMIC_ACQUIRE);
+    if (!loaded) {
+        loaded = dlopen("libcrypt.so.1", RTLD_NOW | RTLD_LOCAL);
+        __atomic_store_n(&handle, loaded, __ATOMIC_RELEASE);
+    }
+    void *symbol = loaded ? dlsym(loaded, name) : NULL;
     if (!symbol) {
         fprintf(stderr, "zmq-exporter: cannot find %s in libcrypt.so.1\n", name);
         abort();
@@ -27,14 +31,22 @@ static inline int zx_crypt_load(void) {
 
 static inline char *zx_crypt_rn(const char *phrase, const char *setting, void *data, int size) {
     static char *(*fn)(const char *, const char *, void *, int);
-    if (!fn) fn = (char *(*)(const char *, const char *, void *, int))zx_crypt_symbol("crypt_rn");
-    return fn(phrase, setting, data, size);
+    char *(*bound)(const char *, const char *, void *, int) = __atomic_load_n(&fn, __ATOMIC_ACQUIRE);
+    if (!bound) {
+        bound = (char *(*)(const char *, const char *, void *, int))zx_crypt_symbol("crypt_rn");
+        __atomic_store_n(&fn, bound, __ATOMIC_RELEASE);
+    }
+    return bound(phrase, setting, data, size);
 }
 
 static inline char *zx_crypt_gensalt_rn(const char *prefix, unsigned long count, const char *rbytes, int nrbytes,
                                         char *output, int size) {
     static char *(*fn)(const char *, unsigned long, const char *, int, char *, int);
-    if (!fn) fn = (char *(*)(const char *, unsigned long, const char *, int, char *, int))zx_crypt_symbol("crypt_gensalt_rn");
-    return fn(prefix, count, rbytes, nrbytes, output, size);
+    char *(*bound)(const char *, unsigned long, const char *, int, char *, int) = __atomic_load_n(&fn, __ATOMIC_ACQUIRE);
+    if (!bound) {
+        bound = (char *(*)(const char *, unsigned long, const char *, int, char *, int))zx_crypt_symbol("crypt_gensalt_rn");
+        __atomic_store_n(&fn, bound, __ATOMIC_RELEASE);
+    }
+    return bound(prefix, count, rbytes, nrbytes, output, size);
 }
 #endif

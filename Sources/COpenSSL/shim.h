@@ -20,8 +20,13 @@
 
 static inline void *zx_openssl_handle(void) {
     static void *handle;
-    if (!handle) handle = dlopen("libssl.so.3", RTLD_NOW | RTLD_LOCAL);
-    return handle;
+    void *loaded = __atomic_load_n(&handle, __ATOMIC_ACQUIRE);
+    if (!loaded) {
+        // dlopen of a loaded library returns the same handle: racing threads agree.
+        loaded = dlopen("libssl.so.3", RTLD_NOW | RTLD_LOCAL);
+        __atomic_store_n(&handle, loaded, __ATOMIC_RELEASE);
+    }
+    return loaded;
 }
 
 /// 1 when libssl.so.3 could be loaded; call before anything else, to report its absence.
@@ -44,18 +49,26 @@ static inline void *zx_openssl_symbol(const char *name) {
 }
 
 // One lazily bound wrapper: zx_NAME(args) calls NAME from libssl/libcrypto. Racing first calls
-// store the same pointer.
+// store the same pointer (atomically, so ThreadSanitizer agrees).
 #define ZX_LAZY(ret, name, params, args) \
     static inline ret zx_##name params { \
         static ret (*fn) params; \
-        if (!fn) fn = (ret (*) params)zx_openssl_symbol(#name); \
-        return fn args; \
+        ret (*bound) params = __atomic_load_n(&fn, __ATOMIC_ACQUIRE); \
+        if (!bound) { \
+            bound = (ret (*) params)zx_openssl_symbol(#name); \
+            __atomic_store_n(&fn, bound, __ATOMIC_RELEASE); \
+        } \
+        return bound args; \
     }
 #define ZX_LAZY_VOID(name, params, args) \
     static inline void zx_##name params { \
         static void (*fn) params; \
-        if (!fn) fn = (void (*) params)zx_openssl_symbol(#name); \
-        fn args; \
+        void (*bound) params = __atomic_load_n(&fn, __ATOMIC_ACQUIRE); \
+        if (!bound) { \
+            bound = (void (*) params)zx_openssl_symbol(#name); \
+            __atomic_store_n(&fn, bound, __ATOMIC_RELEASE); \
+        } \
+        bound args; \
     }
 
 ZX_LAZY_VOID(ERR_clear_error, (void), ())

@@ -171,8 +171,15 @@ def test_broken_web_config_at_run_time_fails_closed_then_recovers(tmp_path):
     web.write_text(good)
     with secure_agent(tmp_path, web) as agent:
         assert http(agent.url, auth=basic("alice", PASSWORD))[0] == 200
+        # A keep-alive connection opened before the breakage is refused too.
+        keep = socket.create_connection(("127.0.0.1", int(agent.url.rsplit(":", 1)[1])), timeout=5)
+        keep.sendall(b"GET /-/healthy HTTP/1.1\r\nHost: x\r\nAuthorization: " + basic("alice", PASSWORD).encode() + b"\r\n\r\n")
+        assert keep.recv(65536).startswith(b"HTTP/1.1 200")
         web.write_text(good + "unknown_key: 1\n")
         wait_until("500 for every request", lambda: http(agent.url, "/-/healthy")[0] == 500)
+        keep.sendall(b"GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert keep.recv(65536).startswith(b"HTTP/1.1 500")
+        keep.close()
         status, _, body = http(agent.url, auth=basic("alice", PASSWORD))
         assert status == 500 and b"unknown key 'unknown_key'" in body
         web.write_text(good)

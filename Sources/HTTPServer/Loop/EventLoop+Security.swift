@@ -144,6 +144,9 @@ extension EventLoop {
     /// runs and ``resume(_:request:)`` or a 401 follows.
     func checkAccessPolicy(_ connection: Connection, _ request: HTTPRequest) -> Bool {
         guard let security else { return true }
+        // Keep-alive clients may never reconnect: look for a changed web config per request
+        // too (at most once a second), so a broken file closes them off as well.
+        security.checkForChanges(now: now, logger: logger)
         if let problem = security.failClosed {
             respond(connection, .error(500, "Internal Server Error: the web config file is invalid: \(problem)"))
             return false

@@ -20,7 +20,7 @@ final class SecurityRuntime {
     private var nextCheck: UInt64 = 0
     private var lastProblem: String?
 
-    /// Reloads are looked for at most this often (on accept).
+    /// Reloads are looked for at most this often (on accept and before each request).
     static let checkInterval: UInt64 = 1_000_000_000
 
     init(setup: WebSecuritySetup, recorder: SecurityRecorder, now: UInt64) {
