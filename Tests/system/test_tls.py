@@ -218,3 +218,19 @@ def test_sslyze_finds_the_default_settings_compliant_with_mozilla_intermediate(p
     # Raises ServerNotCompliantWithTlsConfiguration listing every issue when not compliant.
     check_server_against_tls_configuration(results[0], MozillaTlsConfiguration.get(TlsConfigurationEnum.MOZILLA_INTERMEDIATE))
     assert plain_tls_agent.proc.poll() is None
+
+
+def test_first_request_on_a_new_tls_connection_is_not_held_by_delayed_acks(plain_tls_agent, pki):
+    """After a TLS 1.3 handshake the server sends nothing, so without an immediate ACK a client
+    with Nagle on (Python, wrk) holds its request for the kernel's 40 ms delayed-ACK timer."""
+    import statistics
+    context = client_context(pki.server_ca_file)
+    latencies = []
+    for _ in range(7):
+        with socket.create_connection(plain_tls_agent.address, timeout=5) as raw:
+            with context.wrap_socket(raw, server_hostname="localhost") as conn:
+                started = time.monotonic()
+                conn.sendall(b"GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n")
+                assert conn.recv(65536).startswith(b"HTTP/1.1 200")
+                latencies.append(time.monotonic() - started)
+    assert statistics.median(latencies) < 0.030, [f"{x * 1000:.1f} ms" for x in latencies]
