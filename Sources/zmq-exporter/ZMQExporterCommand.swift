@@ -45,7 +45,9 @@ enum ZMQExporterCommand {
             switch command {
             case "check-config": exit(try checkConfig(parsed))
             case "check-web-config": exit(try checkWebConfig(parsed))
-            case "demo": exit(try Demo(parsed).run())
+            case "demo":
+                var demo = try Demo(parsed)
+                exit(demo.run())
             default: exit(try run(parsed))
             }
         } catch {

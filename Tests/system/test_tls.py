@@ -234,3 +234,19 @@ def test_first_request_on_a_new_tls_connection_is_not_held_by_delayed_acks(plain
                 assert conn.recv(65536).startswith(b"HTTP/1.1 200")
                 latencies.append(time.monotonic() - started)
     assert statistics.median(latencies) < 0.030, [f"{x * 1000:.1f} ms" for x in latencies]
+
+
+def test_handshake_is_not_held_by_delayed_acks_either(plain_tls_agent, pki):
+    """Python's ssl sends its TLS 1.3 ChangeCipherSpec and Finished as two segments with Nagle
+    on: without quick ACKs from the server the second waits for the 40 ms delayed-ACK timer."""
+    import statistics
+    context = client_context(pki.server_ca_file)
+    durations = []
+    for _ in range(9):
+        with socket.create_connection(plain_tls_agent.address, timeout=5) as raw:
+            started = time.monotonic()
+            with context.wrap_socket(raw, server_hostname="localhost") as conn:
+                durations.append(time.monotonic() - started)
+                conn.sendall(b"GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n")
+                assert conn.recv(65536).startswith(b"HTTP/1.1 200")
+    assert statistics.median(durations) < 0.030, [f"{x * 1000:.1f} ms" for x in durations]

@@ -25,12 +25,15 @@ extension EventLoop {
             }
         }
         if tls.phase == .handshaking {
-            switch tls.handshake() {
+            let outcome = tls.handshake()
+            // A client with Nagle on sends the end of its handshake and its first request in
+            // pieces, each held until the previous one is ACKed, while this side has nothing to
+            // answer with (no session tickets), so the kernel delays the ACK by up to 40 ms.
+            // Quick-ACK mode is transient: set again at each step.
+            try? connection.socket.setOption(level: Int32(IPPROTO_TCP), name: Int32(TCP_QUICKACK), value: 1)
+            switch outcome {
             case .done:
-                // In TLS 1.3 the server has nothing to send after the client's Finished (no
-                // session tickets), so the kernel delays its ACK, and a client with Nagle on
-                // holds its request back until that ACK: 40 ms per new connection. Ack now.
-                try? connection.socket.setOption(level: Int32(IPPROTO_TCP), name: Int32(TCP_QUICKACK), value: 1)
+                break
             case .wantRead:
                 connection.readable = false
                 return false
