@@ -37,13 +37,19 @@ let package = Package(
         .systemLibrary(name: "CYAML"),
         // epoll, eventfd and accept4 for the HTTP server (not in Swift's Glibc module).
         .systemLibrary(name: "CLinuxIO"),
+        // OpenSSL 3 for TLS on the HTTP server (--web.config.file): headers from Debian's libssl-dev.
+        // Not linked: libssl.so.3 is loaded with dlopen when a web config asks for TLS or basic
+        // auth, so the plain agent keeps its footprint (see Sources/COpenSSL/shim.h).
+        .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
+        // libxcrypt's crypt_rn for basic-auth bcrypt hashes: headers from libcrypt-dev, loaded the same way.
+        .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
         // Threads, the one lock type, condition variables, SystemError, files, clocks: the one
         // POSIX layer that the HTTP server and the agent share.
         .target(name: "Posix", dependencies: ["CLinuxIO"], swiftSettings: strict),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: strict),
         .target(
             name: "HTTPServer",
-            dependencies: ["Posix", "CZlib", "CLinuxIO", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Posix", "CZlib", "CLinuxIO", "COpenSSL", "CCrypt", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(

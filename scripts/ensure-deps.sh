@@ -8,6 +8,10 @@ apt_pkgs=()
 pkg-config --exists libzmq 2>/dev/null || apt_pkgs+=(libzmq3-dev)
 pkg-config --exists zlib 2>/dev/null || apt_pkgs+=(zlib1g-dev)
 pkg-config --exists yaml-0.1 2>/dev/null || apt_pkgs+=(libyaml-dev)
+# TLS and basic auth for --web.config.file: OpenSSL 3 and libxcrypt's bcrypt.
+# Headers only at build time (the agent loads libssl.so.3 and libcrypt.so.1 when it needs them).
+[ -f /usr/include/openssl/ssl.h ] || apt_pkgs+=(libssl-dev)
+[ -f /usr/include/crypt.h ] || apt_pkgs+=(libcrypt-dev)
 command -v pkg-config >/dev/null || apt_pkgs+=(pkg-config)
 if [ "$want" = test ] || [ "$want" = bench ]; then
   command -v curl >/dev/null || apt_pkgs+=(curl)
@@ -57,6 +61,10 @@ if [ "$want" = test ] || [ "$want" = bench ]; then
   python3 -c 'import prometheus_client' 2>/dev/null || py_missing+=(prometheus_client)
   python3 -c 'import pytest' 2>/dev/null || py_missing+=(pytest)
   python3 -c 'import yaml' 2>/dev/null || py_missing+=(pyyaml)
+  # The TLS and web-config system tests: bcrypt hashes, certificates, and the Mozilla profile check.
+  python3 -c 'import bcrypt' 2>/dev/null || py_missing+=(bcrypt)
+  python3 -c 'import cryptography' 2>/dev/null || py_missing+=(cryptography)
+  python3 -c 'import sslyze' 2>/dev/null || py_missing+=(sslyze)
 fi
 # The deploy tests: Kubernetes schemas and the Compose specification's schema (vendored by
 # check-jsonschema).

@@ -13,6 +13,9 @@ extension HTTPServer {
         /// Bodies shorter than this many bytes are never gzipped (not worth it). Default 1,024;
         /// a negative value turns gzip off.
         public var gzipMinimumBytes: Int
+        /// TLS, basic auth, response headers and rate limit from a web config, with its reload;
+        /// nil (the default) serves plain HTTP to anyone and never touches OpenSSL.
+        public var webSecurity: WebSecuritySetup? = nil
 
         public init(
             listenAddresses: [String] = [":10027"],

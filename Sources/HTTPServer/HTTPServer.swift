@@ -18,6 +18,7 @@ public final class HTTPServer: Sendable {
     private let router = Locked(Router())
     private let bound = Locked<[BoundAddress]>([])
     private let recorder = StatisticsRecorder()
+    let securityRecorder = SecurityRecorder()
 
     public init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
@@ -65,6 +66,9 @@ public final class HTTPServer: Sendable {
                     }
                 }
                 let loop = try Self.makeLoop(sockets, configuration, router.withLock { $0 }, recorder, logger)
+                if let setup = configuration.webSecurity {
+                    loop.security = SecurityRuntime(setup: setup, recorder: securityRecorder, now: loop.now)
+                }
                 let thread: Thread
                 do throws(SystemError) {
                     thread = try Thread(name: "http-loop") { loop.run() }
@@ -104,6 +108,9 @@ public final class HTTPServer: Sendable {
 
     /// Counters for the exporter's own metrics; safe from any thread.
     public var statistics: Statistics { recorder.snapshot }
+
+    /// The access policy's counters; nil when the server runs without a web config.
+    public var securityStatistics: SecurityStatistics? { securityRecorder.snapshot }
 
     /// Stops accepting at once, closes idle connections, lets in-flight responses finish for up
     /// to `gracePeriod`, then closes everything and joins the loop thread. Idempotent.

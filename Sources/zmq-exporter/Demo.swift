@@ -23,7 +23,7 @@ struct Demo {
 
     let portBase: Int
     let printConfig: Bool
-    let web: WebOptions
+    var web: WebOptions
 
     /// How often the one-line summary is printed.
     static let summaryInterval = 10
@@ -38,13 +38,19 @@ struct Demo {
         web = try WebOptions(parsed, defaultAddress: ":10027")
     }
 
-    func run() -> Int32 {
+    mutating func run() -> Int32 {
         if printConfig {
             StandardStream.output.write(DemoConfigFile.builtIn)
             return 0
         }
         Lifecycle.blockSignals()
         let logger = web.makeLogger()
+        do {
+            try web.loadWebConfig()  // the demo's web port can be secured like the agent's
+        } catch {
+            StandardStream.error.write("zmq-exporter demo: invalid web config:\n\(error)\n")
+            return 1
+        }
         let file = DemoConfigFile.locate(executablePath: DemoConfigFile.executablePath() ?? CommandLine.arguments.first)
         let agent: Agent
         do {

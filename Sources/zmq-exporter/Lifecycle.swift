@@ -48,8 +48,10 @@ enum Lifecycle {
             service.agent.stop()
             throw ExitCodeError.listen
         }
+        // Scripts and tests read the scheme and port from this line.
+        let scheme = service.server.configuration.webSecurity?.initial.security.tls == nil ? "http" : "https"
         for address in addresses {
-            printLine("listening on http://\(address)")
+            printLine("listening on \(scheme)://\(address)")
         }
         logger.info("zmq-exporter started", metadata: ["addresses": "\(addresses.joined(separator: ","))", "sockets": "\(service.agent.sockets.count)"])
         onStart(addresses)

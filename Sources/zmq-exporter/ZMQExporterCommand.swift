@@ -1,4 +1,5 @@
 import Glibc
+import HTTPServer
 import Logging
 import Posix
 import ZMQExporter
@@ -15,6 +16,7 @@ enum ZMQExporterCommand {
     static let commands: [(name: String, summary: String)] = [
         ("run", "Run the agent (the default when no command is given)."),
         ("check-config", "Check a configuration file and print a summary of each socket."),
+        ("check-web-config", "Check a web configuration file (TLS, basic auth) without starting."),
         ("demo", "Run a small ZeroMQ system with scheduled faults under the agent, configured by examples/demo.yml."),
         ("watch", "Run a program with the zero-code preload library: watch [<flags>] -- PROGRAM [ARGS...]."),
         ("help", "Show help for a command."),
@@ -51,7 +53,10 @@ enum ZMQExporterCommand {
             }
             switch command {
             case "check-config": exit(try checkConfig(parsed))
-            case "demo": exit(try Demo(parsed).run())
+            case "check-web-config": exit(try checkWebConfig(parsed))
+            case "demo":
+                var demo = try Demo(parsed)
+                exit(demo.run())
             case "watch": exit(try Watch(parsed, program: program).run())
             default: exit(try run(parsed))
             }
@@ -65,6 +70,11 @@ enum ZMQExporterCommand {
         case "check-config":
             var flags = FlagSet(command: command, summary: "Check a configuration file and print a summary of each socket.")
             flags.positional = ("file", "The configuration file.")
+            flags.value("web.config.file", default: "", placeholder: "FILE", help: "Also check this web configuration file (TLS, basic auth).")
+            return flags
+        case "check-web-config":
+            var flags = FlagSet(command: command, summary: "Check a web configuration file (exporter-toolkit format) and the certificates it names.")
+            flags.positional = ("file", "The web configuration file.")
             return flags
         case "demo":
             return Demo.flags
@@ -93,7 +103,7 @@ enum ZMQExporterCommand {
     }
 
     static func run(_ parsed: FlagSet.Parsed) throws(UsageError) -> Int32 {
-        let web = try WebOptions(parsed, defaultAddress: ":10027")
+        var web = try WebOptions(parsed, defaultAddress: ":10027")
         let configFile = parsed.value("config.file")
         var preload: PreloadCollector.Options?
         let preloadDir = parsed.value("preload.dir")
@@ -113,6 +123,12 @@ enum ZMQExporterCommand {
         }
         Lifecycle.blockSignals()
         let logger = web.makeLogger()
+        do {
+            try web.loadWebConfig()
+        } catch {
+            StandardStream.error.write("\(program): invalid web config:\n\(error)\n")
+            return 1
+        }
         let config: ExporterConfig
         do {
             config = try ConfigLoader.load(path: configFile)
@@ -137,7 +153,10 @@ enum ZMQExporterCommand {
     }
 
     static func checkConfig(_ parsed: FlagSet.Parsed) throws(UsageError) -> Int32 {
+        let webConfig = parsed.value("web.config.file")
+        if parsed.positional == nil && !webConfig.isEmpty { return checkWebConfig(webConfig) }
         guard let file = parsed.positional else { throw UsageError("required argument 'file' not provided") }
+        if !webConfig.isEmpty && checkWebConfig(webConfig) != 0 { return 1 }
         do {
             let config = try ConfigLoader.load(path: file)
             for socket in config.sockets { StandardStream.output.write(ConfigSummary.line(socket) + "\n") }
@@ -157,6 +176,10 @@ struct WebOptions {
     var maxRequests: Int
     var logLevel: Logger.Level
     var logFormat: ExporterLogHandler.Format
+    var webConfigFile = ""
+    var healthWithoutAuth = false
+    var handshakeTimeout = Duration.seconds(10)
+    var webSecurity: WebSecuritySetup?
 
     static func declare(in flags: inout FlagSet, defaultAddress: String) {
         flags.repeated("web.listen-address", placeholder: defaultAddress, help: "Address to listen on for the web interface and telemetry; repeat for several (e.g. :10027, 127.0.0.1:0, [::1]:10027).")
@@ -164,6 +187,7 @@ struct WebOptions {
         flags.value("web.max-requests", default: "40", placeholder: "40", help: "Maximum number of parallel scrape requests; 0 disables the limit.")
         flags.value("log.level", default: "info", placeholder: "info", help: "Only log messages with the given severity or above: debug, info, warn, error.")
         flags.value("log.format", default: "logfmt", placeholder: "logfmt", help: "Output format of log messages: logfmt or json.")
+        declareSecurity(in: &flags)
     }
 
     init(_ parsed: FlagSet.Parsed, defaultAddress: String) throws(UsageError) {
@@ -185,6 +209,13 @@ struct WebOptions {
             throw UsageError("--log.format must be logfmt or json, not '\(format)'")
         }
         logFormat = known
+        webConfigFile = parsed.value("web.config.file")
+        healthWithoutAuth = parsed.toggle("web.health-without-auth")
+        let timeout = parsed.value("web.tls-handshake-timeout")
+        guard let parsedTimeout = WebConfigLoader.duration(timeout), parsedTimeout > .zero else {
+            throw UsageError("--web.tls-handshake-timeout must be a duration like 10s or 500ms, not '\(timeout)'")
+        }
+        handshakeTimeout = parsedTimeout
     }
 
     func makeLogger() -> Logger {
@@ -197,6 +228,7 @@ struct WebOptions {
         options.listenAddresses = listenAddresses
         options.telemetryPath = telemetryPath
         options.maxRequests = maxRequests
+        options.webSecurity = webSecurity
         return options
     }
 }

@@ -71,6 +71,12 @@ CONTRACT_METRICS = {
     "zmq_exporter_http_requests_total": "counter",
     "zmq_exporter_http_requests_in_flight": "gauge",
     "zmq_exporter_scrape_render_seconds": "gauge",
+    # Only with --web.config.file (docs/security.md).
+    "zmq_exporter_http_auth_failures_total": "counter",
+    "zmq_exporter_tls_handshake_failures_total": "counter",
+    "zmq_exporter_http_rate_limited_total": "counter",
+    "zmq_exporter_tls_certificate_expiry_timestamp_seconds": "gauge",
+    "zmq_exporter_web_config_last_reload_successful": "gauge",
     "process_cpu_seconds_total": "counter",
     "process_resident_memory_bytes": "gauge",
     "process_virtual_memory_bytes": "gauge",

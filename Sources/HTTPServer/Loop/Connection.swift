@@ -15,6 +15,8 @@ final class Connection {
 
     let id: UInt64
     let socket: Socket
+    /// The TLS layer when the server serves TLS; nil for plain HTTP.
+    var tls: TLSSession?
     var parser: HTTPRequestParser
     var state: State = .reading
     /// Edge-triggered epoll: set by an event, cleared when a read finds the socket empty.

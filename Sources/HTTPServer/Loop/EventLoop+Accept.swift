@@ -49,10 +49,16 @@ extension EventLoop {
             return
         }
         connections[id] = connection
+        attachTransport(connection)
         if activeCount >= limits.maxConnections {
             connection.isActive = false
             lingeringCount += 1
             logger.debug("connection refused: \(limits.maxConnections) connections already open")
+            // A TLS client could not read a plain 503: it is closed instead.
+            if connection.tls != nil {
+                close(connection)
+                return
+            }
             respond(connection, .error(503, "too many open connections"))
             drive(connection)
             return

@@ -42,7 +42,7 @@ extension EventLoop {
             case .writing:
                 guard connection.writable else { return }
                 var progressed = false
-                let result = connection.output.flush(to: connection.socket, progressed: &progressed)
+                let result = flushOutput(connection, progressed: &progressed)
                 if progressed { connection.lastWriteProgress = now }
                 switch result {
                 case .done:
@@ -68,6 +68,7 @@ extension EventLoop {
 
     /// One recv into the parser; false when there is nothing more to read now (or it closed).
     private func read(_ connection: Connection) -> Bool {
+        if let tls = connection.tls { return readTLS(connection, tls) }
         do {
             switch try connection.socket.receive(into: readBuffer) {
             case .done(0):
@@ -94,10 +95,13 @@ extension EventLoop {
         }
     }
 
-    private func dispatch(_ connection: Connection, _ request: HTTPRequest) {
-        connection.requestsServed += 1
-        connection.requestKeepAlive = request.keepAlive
-        connection.requestIsHTTP10 = request.version == .http1_0
+    func dispatch(_ connection: Connection, _ request: HTTPRequest, admitted: Bool = false) {
+        if !admitted {
+            connection.requestsServed += 1
+            connection.requestKeepAlive = request.keepAlive
+            connection.requestIsHTTP10 = request.version == .http1_0
+            guard checkAccessPolicy(connection, request) else { return }
+        }
         let head = request.method == "HEAD"
         switch router.match(path: request.path, query: request.query, method: request.method) {
         case .notFound:
@@ -134,6 +138,7 @@ extension EventLoop {
 
     /// Queues a final response; the Connection header follows the request, the response and shutdown.
     func respond(_ connection: Connection, _ response: PreparedResponse) {
+        let response = withSecurityHeaders(response)
         let close = response.close || !connection.requestKeepAlive || stopDeadline != nil || !connection.isActive
         let headBytes = head.serialize(response, close: close, keepAliveHeader: !close && connection.requestIsHTTP10)
         recorder.record(status: response.status)
@@ -163,6 +168,7 @@ extension EventLoop {
     /// Half-closes after a final response and drains what the client still sends, so that our
     /// close does not become a reset that destroys the response in the client's buffer.
     private func startLingering(_ connection: Connection) {
+        connection.tls?.shutdown()
         connection.socket.shutdownWrite()
         if connection.isActive {
             connection.isActive = false
@@ -222,8 +228,9 @@ extension EventLoop {
                 connection.notePhase(now: now)
                 switch connection.observedPhase {
                 case .idle:
-                    let limit = connection.requestsServed == 0 ? limits.headerReadTimeout : limits.idleTimeout
-                    if stopDeadline != nil || now - connection.idleSince >= limit.nanoseconds {
+                    let limit = connection.requestsServed == 0 ? firstRequestLimit(connection) : limits.idleTimeout.nanoseconds
+                    if stopDeadline != nil || now - connection.idleSince >= limit {
+                        noteIdleClose(connection)
                         close(connection)
                     }
                 case .head:

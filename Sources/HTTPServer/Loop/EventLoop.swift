@@ -11,7 +11,9 @@ import Synchronization
 final class EventLoop: @unchecked Sendable {
     struct Completion {
         let connectionID: UInt64
-        let response: PreparedResponse
+        let response: PreparedResponse?
+        /// A request whose password check passed off the loop: route it now.
+        var authenticated: HTTPRequest? = nil
     }
 
     let limits: Limits
@@ -23,6 +25,8 @@ final class EventLoop: @unchecked Sendable {
     let epoll: Epoll
     let wakeup: Wakeup
     let pool: WorkerPool
+    /// The web config's TLS, auth and rate limit; nil without one. Set before ``run()``.
+    var security: SecurityRuntime?
     private let completions = Locked<[Completion]>([])
     private let stopRequest = Locked<Duration?>(nil)
 
@@ -111,6 +115,15 @@ final class EventLoop: @unchecked Sendable {
         if wasEmpty { wakeup.signal() }
     }
 
+    /// Hands back a request whose credentials were checked on an auth thread, to be routed.
+    func resume(_ connectionID: UInt64, request: HTTPRequest) {
+        let wasEmpty = completions.withLock { queue in
+            queue.append(Completion(connectionID: connectionID, response: nil, authenticated: request))
+            return queue.count == 1
+        }
+        if wasEmpty { wakeup.signal() }
+    }
+
     func requestStop(gracePeriod: Duration) {
         stopRequest.withLock { $0 = gracePeriod }
         wakeup.signal()
@@ -193,7 +206,11 @@ final class EventLoop: @unchecked Sendable {
                 logger.debug("response dropped: its connection is already closed")
                 continue
             }
-            respond(connection, completion.response)
+            if let request = completion.authenticated {
+                dispatch(connection, request, admitted: true)
+            } else if let response = completion.response {
+                respond(connection, response)
+            }
             drive(connection)
         }
     }
@@ -225,6 +242,7 @@ final class EventLoop: @unchecked Sendable {
         listeners.removeAll()
         pausedListeners.removeAll()
         pool.shutdown()
+        security?.authPool.shutdown()
         wakeup.close()
         epoll.close()
     }

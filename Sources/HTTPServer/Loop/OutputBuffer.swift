@@ -4,9 +4,10 @@ import Posix
 /// The bytes of one response still to be written: head and body kept apart and sent with one
 /// gathering `sendmsg`, so a 10 MiB body is never copied into the head.
 struct OutputBuffer {
-    private var head: [UInt8] = []
-    private var body: [UInt8] = []
-    private var offset = 0
+    // Internal for the TLS writer in OutputBuffer+TLS.swift.
+    private(set) var head: [UInt8] = []
+    private(set) var body: [UInt8] = []
+    var offset = 0
 
     enum FlushResult {
         case done
@@ -38,10 +39,14 @@ struct OutputBuffer {
                 return .failed(error)
             }
         }
+        clear()
+        return .done
+    }
+
+    mutating func clear() {
         head = []
         body = []
         offset = 0
-        return .done
     }
 
     private func withRemainingIovecs<R>(_ body: (UnsafeMutableBufferPointer<iovec>) -> R) -> R {

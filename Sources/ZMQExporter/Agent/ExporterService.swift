@@ -12,6 +12,8 @@ public final class ExporterService: Sendable {
         public var telemetryPath = "/metrics"
         public var maxRequests = 40
         public var limits = Limits()
+        /// From --web.config.file: TLS, basic auth, headers, rate limit; nil serves plain HTTP.
+        public var webSecurity: WebSecuritySetup?
 
         public init() {}
     }
@@ -33,8 +35,10 @@ public final class ExporterService: Sendable {
         configuration.listenAddresses = options.listenAddresses
         configuration.maxConcurrentHandlers = options.maxRequests
         configuration.limits = options.limits
+        configuration.webSecurity = options.webSecurity
         server = HTTPServer(configuration: configuration, logger: agent.logger)
         agent.metrics.register(HTTPCollector(server: server))
+        agent.metrics.register(SecurityCollector(server: server))
         addRoutes()
     }
 

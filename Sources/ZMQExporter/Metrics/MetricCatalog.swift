@@ -91,6 +91,12 @@ public enum MetricCatalog {
     public static let reloadTimestamp = Family(name: "zmq_exporter_config_last_reload_success_timestamp_seconds", kind: .gauge, help: "Unix time of the last successful config load.", labels: [])
     public static let httpRequests = Family(name: "zmq_exporter_http_requests_total", kind: .counter, help: "HTTP requests answered, by status code.", labels: ["code"])
     public static let httpInFlight = Family(name: "zmq_exporter_http_requests_in_flight", kind: .gauge, help: "HTTP requests being handled now.", labels: [])
+    // The HTTP server's access policy (--web.config.file); present only when a web config is given.
+    public static let httpAuthFailures = Family(name: "zmq_exporter_http_auth_failures_total", kind: .counter, help: "HTTP requests refused 401 by basic auth, by reason (missing, malformed, unknown_user, wrong_password).", labels: ["reason"])
+    public static let tlsHandshakeFailures = Family(name: "zmq_exporter_tls_handshake_failures_total", kind: .counter, help: "TLS handshakes on the web port that failed, by reason (timeout, http_request, protocol_version, no_client_certificate, bad_client_certificate, client_san_not_allowed, no_shared_cipher, eof, other).", labels: ["reason"])
+    public static let httpRateLimited = Family(name: "zmq_exporter_http_rate_limited_total", kind: .counter, help: "HTTP requests refused 429 by the web config's rate_limit.", labels: [])
+    public static let tlsCertificateExpiry = Family(name: "zmq_exporter_tls_certificate_expiry_timestamp_seconds", kind: .gauge, help: "Unix time the served TLS certificate expires (its notAfter).", labels: [])
+    public static let webConfigReloadSuccessful = Family(name: "zmq_exporter_web_config_last_reload_successful", kind: .gauge, help: "Whether the last load of the web config file and its certificates succeeded (0: requests get 500, or a certificate rotation is incomplete).", labels: [])
     public static let renderSeconds = Family(name: "zmq_exporter_scrape_render_seconds", kind: .gauge, help: "Time the previous /metrics response took to render, in seconds.", labels: [])
     // The process, read from /proc at each scrape (the names every Prometheus client uses).
     public static let processCPU = Family(name: "process_cpu_seconds_total", kind: .counter, help: "Total user and system CPU time spent in seconds.", labels: [])
@@ -119,6 +125,7 @@ public enum MetricCatalog {
         probeSuccess, probeDuration, probeAttempts, probeLastSuccess,
         proxyRequestDuration, proxyInFlight, proxyUnanswered, proxySubscriptions,
         buildInfo, reloadSuccessful, reloadTimestamp, httpRequests, httpInFlight, renderSeconds,
+        httpAuthFailures, tlsHandshakeFailures, httpRateLimited, tlsCertificateExpiry, webConfigReloadSuccessful,
         appProcessUp, appEventsDropped, appSocketsUnmonitored, preloadFiles,
         processCPU, processResident, processVirtual, processOpenFDs, processMaxFDs, processStart,
     ]
