@@ -114,6 +114,8 @@ import Testing
 
     static let bad: [Bad] = [
         Bad(yaml: "a: [1, 2\n", line: 1, column: 4, message: "the list '[...]' opened here is not closed"),
+        Bad(yaml: "a: [\n", line: 1, column: 4, message: "the list '[...]' opened here is not closed"),
+        Bad(yaml: "a: {\n  # {\n", line: 1, column: 4, message: "the mapping '{...}' opened here is not closed"),
         Bad(yaml: "a: {x: 1\n", line: 1, column: 4, message: "the mapping '{...}' opened here is not closed"),
         Bad(yaml: "a: {x: 1\nb: 2\n", line: 2, column: 2, message: "expected ',' or '}' in the mapping '{...}' opened at line 1, column 4"),
         Bad(yaml: "a: [\"1\" 2]\n", line: 1, column: 9, message: "expected ',' or ']' in the list '[...]' opened at line 1, column 4"),

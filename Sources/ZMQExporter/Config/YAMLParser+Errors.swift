@@ -8,11 +8,7 @@ extension YAMLParser {
         let problem = parser.problem.map { String(cString: $0) } ?? "libyaml failed (out of memory?)"
         if parser.error == YAML_READER_ERROR {
             // The reader reports a byte offset, not a mark: invalid UTF-8 or a control character.
-            let before = text[..<min(Int(parser.problem_offset), text.count)]
-            let line = before.reduce(1) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
-            let lineStart = before.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
-            let column = before[lineStart...].reduce(1) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
-            return YAMLError(mark: YAMLMark(line: line, column: column), message: problem)
+            return YAMLError(mark: mark(atByte: Int(parser.problem_offset)), message: problem)
         }
         let context = parser.context.map { String(cString: $0) } ?? ""
         let here = YAMLMark(line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1)
@@ -54,6 +50,13 @@ extension YAMLParser {
             return YAMLError(mark: here, message: "'\(character)' cannot start a plain value; quote it")
         case "did not find expected <document start>":
             return YAMLError(mark: here, message: "this line's indentation matches no block above it")
+        case "did not find expected node content" where atEnd:
+            // The file ended inside a flow collection whose value never came: `key: [`.
+            if let open = lastUnclosedBracket() {
+                let name = text[open] == UInt8(ascii: "[") ? "list '[...]'" : "mapping '{...}'"
+                return YAMLError(mark: mark(atByte: open), message: "the \(name) opened here is not closed")
+            }
+            return YAMLError(mark: here, message: "expected a value here")
         case "did not find expected node content":
             return YAMLError(mark: here, message: byte == UInt8(ascii: ",") ? "an empty entry (two commas in a row?)" : "expected a value here")
         default:
@@ -86,5 +89,40 @@ extension YAMLParser {
             cursor.index += 1
         }
         return cursor.offset
+    }
+
+    /// The line and column (in characters) of byte `offset` of the text.
+    func mark(atByte offset: Int) -> YAMLMark {
+        let before = text[..<min(max(0, offset), text.count)]
+        let line = before.reduce(1) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+        let lineStart = before.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
+        let column = before[lineStart...].reduce(1) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
+        return YAMLMark(line: line, column: column)
+    }
+
+    /// The byte offset of the last `[` or `{` outside quotes and comments that no bracket
+    /// closes, or nil.
+    func lastUnclosedBracket() -> Int? {
+        var open: [Int] = []
+        var quote: UInt8?
+        var comment = false
+        for (index, byte) in text.enumerated() {
+            if comment {
+                if byte == UInt8(ascii: "\n") { comment = false }
+                continue
+            }
+            if let q = quote {
+                if byte == q { quote = nil }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "'"): quote = byte
+            case UInt8(ascii: "#") where index == 0 || text[index - 1] == UInt8(ascii: " ") || text[index - 1] == UInt8(ascii: "\n"): comment = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"): open.append(index)
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): _ = open.popLast()
+            default: break
+            }
+        }
+        return open.last
     }
 }
