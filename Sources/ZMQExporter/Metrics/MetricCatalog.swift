@@ -92,6 +92,7 @@ public enum MetricCatalog {
     public static let httpRequests = Family(name: "zmq_exporter_http_requests_total", kind: .counter, help: "HTTP requests answered, by status code.", labels: ["code"])
     public static let httpInFlight = Family(name: "zmq_exporter_http_requests_in_flight", kind: .gauge, help: "HTTP requests being handled now.", labels: [])
     public static let renderSeconds = Family(name: "zmq_exporter_scrape_render_seconds", kind: .gauge, help: "Time the previous /metrics response took to render, in seconds.", labels: [])
+    public static let zapRequests = Family(name: "zmq_exporter_zap_requests_total", kind: .counter, help: "ZAP (RFC 27) requests the agent's CURVE handler answered, by status: 200 allowed, 400 denied, 500 malformed.", labels: ["status"])
     // The process, read from /proc at each scrape (the names every Prometheus client uses).
     public static let processCPU = Family(name: "process_cpu_seconds_total", kind: .counter, help: "Total user and system CPU time spent in seconds.", labels: [])
     public static let processResident = Family(name: "process_resident_memory_bytes", kind: .gauge, help: "Resident memory size in bytes.", labels: [])
@@ -118,7 +119,7 @@ public enum MetricCatalog {
         tapMessages, tapDecodeErrors, tapLabelValuesDropped, tapMessageAge, tapLastMessage,
         probeSuccess, probeDuration, probeAttempts, probeLastSuccess,
         proxyRequestDuration, proxyInFlight, proxyUnanswered, proxySubscriptions,
-        buildInfo, reloadSuccessful, reloadTimestamp, httpRequests, httpInFlight, renderSeconds,
+        buildInfo, reloadSuccessful, reloadTimestamp, httpRequests, httpInFlight, renderSeconds, zapRequests,
         appProcessUp, appEventsDropped, appSocketsUnmonitored, preloadFiles,
         processCPU, processResident, processVirtual, processOpenFDs, processMaxFDs, processStart,
     ]
