@@ -57,6 +57,11 @@ public struct CurveKey: Sendable, Hashable {
 }
 
 extension CurveKeyPair {
+    /// A pair read from somewhere else (a certificate file).
+    public init(publicKey: CurveKey, secretKey: CurveKey) {
+        self.init(publicKey: publicKey.bytes, secretKey: secretKey.bytes)
+    }
+
     /// The public key as a ``CurveKey``.
     public var publicCurveKey: CurveKey { CurveKey(bytes: publicKey)! }
     /// The secret key as a ``CurveKey``.

@@ -17,6 +17,7 @@ enum ZMQExporterCommand {
         ("check-config", "Check a configuration file and print a summary of each socket."),
         ("demo", "Run a small ZeroMQ system with scheduled faults under the agent, configured by examples/demo.yml."),
         ("watch", "Run a program with the zero-code preload library: watch [<flags>] -- PROGRAM [ARGS...]."),
+        ("curve-keygen", CurveKeygenCommand.summary),
         ("help", "Show help for a command."),
     ]
 
@@ -53,6 +54,7 @@ enum ZMQExporterCommand {
             case "check-config": exit(try checkConfig(parsed))
             case "demo": exit(try Demo(parsed).run())
             case "watch": exit(try Watch(parsed, program: program).run())
+            case "curve-keygen": exit(try CurveKeygenCommand.run(parsed))
             default: exit(try run(parsed))
             }
         } catch {
@@ -70,6 +72,8 @@ enum ZMQExporterCommand {
             return Demo.flags
         case "watch":
             return Watch.flags
+        case "curve-keygen":
+            return CurveKeygenCommand.flags
         default:
             var flags = FlagSet(command: "", summary: "Prometheus exporter and observability agent for ZeroMQ.")
             flags.value("config.file", default: "zmq-exporter.yml", placeholder: "zmq-exporter.yml", help: "Path to the configuration file.")
