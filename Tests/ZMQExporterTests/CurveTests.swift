@@ -135,13 +135,25 @@ struct CurveTests {
         defer { agent.stop() }
         let peers = try Peers()
         defer { peers.close() }
-        // The NULL client sees the mismatch and closes at once, so the server reads the client's
-        // mechanism first on some attempts only (mismatch) and on others finds the connection
-        // gone (no_detail): the client keeps reconnecting until the server has seen one.
-        let push = try peers.socket(.push)
-        try push.setReconnectInterval(20)
-        try push.connect(try agent.endpoint("secure"))
-        let scrape = try await agent.waitForValue("zmq_socket_handshake_failures_total", ["socket": "secure", "reason": "zmtp_mechanism_mismatch"], atLeast: 1)
+        // Each attempt is a race: whichever end reads the other's mechanism first reports the
+        // mismatch and closes. When the server wins it counts the mismatch; when the client wins
+        // the server sees no_detail and the client gives up for good (a protocol error ends its
+        // session). So fresh clients try, one at a time, until the server has counted one.
+        let mismatch = ["socket": "secure", "reason": "zmtp_mechanism_mismatch"]
+        let deadline = ContinuousClock.now + .seconds(30)
+        var attempts = 0
+        while (agent.scrape().value("zmq_socket_handshake_failures_total", mismatch) ?? 0) < 1 {
+            guard ContinuousClock.now < deadline else { throw TimedOut(what: "a mechanism mismatch after \(attempts) NULL clients") }
+            attempts += 1
+            let push = try peers.socket(.push)
+            try push.connect(try agent.endpoint("secure"))
+            let closed = Double(attempts)
+            try await waitUntil("attempt \(attempts) to end on the server") {
+                (agent.scrape().value("zmq_socket_events_total", ["socket": "secure", "event": "disconnected"]) ?? 0) >= closed
+            }
+            push.close()
+        }
+        let scrape = agent.scrape()
         #expect(scrape.value("zmq_socket_handshake_failures_total", ["socket": "secure", "reason": "zap_400"]) == nil)
         #expect(scrape.value("zmq_exporter_zap_requests_total", ["status": "400"]) == 0)
     }
