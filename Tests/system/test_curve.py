@@ -60,12 +60,14 @@ def test_agent_lets_listed_pyzmq_client_in_and_refuses_others(tmp_path):
     try:
         with exporter(config, tmp_path) as agent:
             endpoint = agent.bound_endpoint("secure")
+            pushes = []  # kept: a pyzmq socket that is garbage-collected closes
             for public, secret in ((client_pub, client_sec), (stranger_pub, stranger_sec)):
                 push = context.socket(zmq.PUSH)
                 push.linger = 0
                 push.reconnect_ivl = 60_000  # one attempt each
                 push.curve_serverkey, push.curve_publickey, push.curve_secretkey = server_public, public, secret
                 push.connect(endpoint)
+                pushes.append(push)
                 if public == client_pub:
                     push.send(b"sealed", flags=0)
             agent.wait_value("zmq_socket_messages_received_total", {"socket": "secure"}, 1)
