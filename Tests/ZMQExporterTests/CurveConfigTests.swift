@@ -116,3 +116,23 @@ struct CurveConfigTests {
         #expect(throws: CurveKeygen.Failure.self) { try CurveKeygen.write(prefix: "\(keys.path)/agent.key") }
     }
 }
+
+extension CurveConfigTests {
+    @Test func summaryShowsPublicKeysNeverTheSecret() throws {
+        let keys = try KeyDirectory()
+        let server = try keys.pair("server")
+        let client = try keys.pair("client")
+        let config = try ConfigLoader.parse("""
+            sockets:
+              - name: jobs
+                role: tap
+                type: PULL
+                bind: ["tcp://127.0.0.1:5555"]
+                curve: {server: true, secret_key_file: server.key_secret, allowed_clients: [client.key]}
+            """, file: keys.configFile)
+        let line = ConfigSummary.line(config.sockets[0])
+        #expect(line == "jobs: tap PULL bind tcp://127.0.0.1:5555 (curve server \(server.publicCurveKey.z85) (1 allowed client))")
+        #expect(!line.contains(server.secretCurveKey.z85) && !"\(config)".contains(server.secretCurveKey.z85))
+        _ = client
+    }
+}

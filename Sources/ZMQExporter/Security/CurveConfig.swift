@@ -36,6 +36,16 @@ public struct CurveConfig: Sendable, Equatable {
     }
 }
 
+extension CurveConfig: CustomStringConvertible {
+    /// For `check-config` and logs: public keys only, never the secret one.
+    public var description: String {
+        switch mode {
+        case .server(let clients): "curve server \(publicKey.z85) (\(clients.count) allowed client\(clients.count == 1 ? "" : "s"))"
+        case .client(let serverKey): "curve client \(publicKey.z85) of server \(serverKey.z85)"
+        }
+    }
+}
+
 extension SocketConfig {
     /// Each CURVE server side's ZAP domain (its `socket` label) and the client keys it accepts.
     public var curveAllowLists: [String: Set<CurveKey>] {
