@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Posix
 import Testing
 @testable import ZMQExporter
@@ -257,5 +258,60 @@ struct CurveTests {
         #expect(ZAPReply.answer(Array(request().prefix(4))) { _, _ in true }.status == .malformed)
         #expect(ZAPReply.answer(request(credentials: [[1, 2, 3]])) { _, _ in true }.status == .malformed)
         #expect(ZAPReply.answer([]) { _, _ in true }.frames[1] == [])
+    }
+}
+
+extension CurveTests {
+    @Test func proxyFrontendChecksClientsUnderItsSideLabel() async throws {
+        let keys = try KeyDirectory()
+        let server = try keys.pair("server")
+        let clientKeys = try keys.pair("client")
+        let agent = try await startAgent("""
+            sockets:
+              - name: relay
+                role: proxy
+                frontend:
+                  type: PULL
+                  bind: ["tcp://127.0.0.1:*"]
+                  curve: {server: true, secret_key_file: server.key_secret, allowed_clients: [client.key]}
+                backend: {type: PUSH, bind: ["tcp://127.0.0.1:*"]}
+            """, file: keys.configFile)
+        defer { agent.stop() }
+        let peers = try Peers()
+        defer { peers.close() }
+        let sink = try peers.socket(.pull)
+        try sink.connect(try agent.endpoint("relay", side: 1))
+        let push = try client(peers, server: server.publicKey, keys: clientKeys)
+        try push.connect(try agent.endpoint("relay"))
+        try push.send("through")
+        #expect(try receive(sink).map(\.string) == ["through"])
+        try await agent.expectValues([
+            Expectation("zmq_exporter_zap_requests_total", ["status": "200"], 1),
+            Expectation("zmq_socket_events_total", ["socket": "relay.frontend", "event": "handshake_succeeded"], 1),
+        ])
+    }
+
+    @Test func curveServerStaysDownWhenTheZAPEndpointIsTaken() async throws {
+        // Another handler already holds the endpoint in the agent's context: the agent's own
+        // cannot bind, so it refuses to run the CURVE server rather than trust a stranger.
+        let keys = try KeyDirectory()
+        try keys.pair("server")
+        let client = try keys.pair("client")
+        let context = try Context()
+        let foreign = try context.socket(.rep)
+        try foreign.setLinger(0)
+        try foreign.bind("inproc://zeromq.zap.01")
+        defer { foreign.close() }
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let agent = try Agent(configPath: nil, logger: logger, context: context)
+        defer { agent.stop() }
+        agent.start(try ConfigLoader.parse(Self.serverYAML(allowed: [client.publicCurveKey.z85]), file: keys.configFile))
+        try await waitUntil("the NULL tap to be ready") { (try? agent.runner("plain").isReady) == true }
+        // MonitoredSocket refuses a CURVE server while no handler serves the context
+        // (curveServerIsRefusedWithoutAZAPHandler); here none does.
+        #expect(!ZAPHandler.isServing(context))
+        #expect(try agent.runner("secure").isReady == false)
+        #expect(agent.scrape().value("zmq_exporter_zap_requests_total", ["status": "400"]) == nil)
     }
 }

@@ -40,11 +40,6 @@ final class ZAPHandler: Sendable {
     init(context: Context, metrics: Metrics, logger: Logger) throws {
         self.logger = logger
         contextID = ObjectIdentifier(context)
-        var counters: [String: Counter] = [:]
-        for status in ZAPReply.Status.allCases {
-            counters[status.rawValue] = metrics.counter(MetricCatalog.zapRequests, [("status", status.rawValue)])
-        }
-        requests = counters
         let socket = try context.socket(.rep)
         do {
             try socket.setLinger(0)
@@ -53,6 +48,12 @@ final class ZAPHandler: Sendable {
             socket.close()
             throw error
         }
+        // Registered once the endpoint is ours: a handler that never ran exports no answers.
+        var counters: [String: Counter] = [:]
+        for status in ZAPReply.Status.allCases {
+            counters[status.rawValue] = metrics.counter(MetricCatalog.zapRequests, [("status", status.rawValue)])
+        }
+        requests = counters
         Self.serving.withLock { _ = $0.insert(contextID) }
         do {
             // The socket moves to the new thread; thread creation is the barrier libzmq asks for.
