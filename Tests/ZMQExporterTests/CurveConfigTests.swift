@@ -136,3 +136,32 @@ extension CurveConfigTests {
         _ = client
     }
 }
+
+/// ZCert.parse on damaged certificates: it throws or returns keys that are 32 bytes, never
+/// traps (a stand-in for a fuzzer: the parser is small and sees only files the operator names).
+@Suite struct ZCertDamageTests {
+    @Test func damagedCertificatesNeverTrap() throws {
+        let pair = try CurveKeyPair.generate()
+        let good = Array(ZCert.secretText(publicKey: pair.publicCurveKey, secretKey: pair.secretCurveKey, generatedBy: "test").utf8)
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array(" \t\r\n#=\"'curvepublic-keysecret-keymetadata0aZ%.:é".utf8)
+        for _ in 0..<5_000 {
+            var bytes = good
+            for _ in 0..<Int.random(in: 1...8, using: &generator) {
+                let index = Int.random(in: 0..<bytes.count, using: &generator)
+                switch Int.random(in: 0..<3, using: &generator) {
+                case 0: bytes[index] = alphabet.randomElement(using: &generator)!
+                case 1: bytes.remove(at: index)
+                default: bytes.insert(alphabet.randomElement(using: &generator)!, at: index)
+                }
+                if bytes.isEmpty { bytes = [0x0A] }
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            if let cert = try? ZCert.parse(text) {
+                #expect(cert.publicKey.map { $0.bytes.count == 32 } ?? true)
+                #expect(cert.secretKey.map { $0.bytes.count == 32 } ?? true)
+            }
+        }
+        #expect(try ZCert.parse(String(decoding: good, as: UTF8.self)) == ZCert(publicKey: pair.publicCurveKey, secretKey: pair.secretCurveKey))
+    }
+}
