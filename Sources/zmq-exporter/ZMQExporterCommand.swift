@@ -19,6 +19,7 @@ enum ZMQExporterCommand {
         ("check-web-config", "Check a web configuration file (TLS, basic auth) without starting."),
         ("demo", "Run a small ZeroMQ system with scheduled faults under the agent, configured by examples/demo.yml."),
         ("watch", "Run a program with the zero-code preload library: watch [<flags>] -- PROGRAM [ARGS...]."),
+        ("curve-keygen", CurveKeygenCommand.summary),
         ("help", "Show help for a command."),
     ]
 
@@ -58,6 +59,7 @@ enum ZMQExporterCommand {
                 var demo = try Demo(parsed)
                 exit(demo.run())
             case "watch": exit(try Watch(parsed, program: program).run())
+            case "curve-keygen": exit(try CurveKeygenCommand.run(parsed))
             default: exit(try run(parsed))
             }
         } catch {
@@ -80,6 +82,8 @@ enum ZMQExporterCommand {
             return Demo.flags
         case "watch":
             return Watch.flags
+        case "curve-keygen":
+            return CurveKeygenCommand.flags
         default:
             var flags = FlagSet(command: "", summary: "Prometheus exporter and observability agent for ZeroMQ.")
             flags.value("config.file", default: "zmq-exporter.yml", placeholder: "zmq-exporter.yml", help: "Path to the configuration file.")

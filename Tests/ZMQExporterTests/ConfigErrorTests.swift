@@ -23,7 +23,7 @@ import Testing
                 bind: [tcp://127.0.0.1:5000]
                 colour: red
             """, line: 6, column: 5,
-            message: "unknown key 'colour' in a socket (known: backend, bind, buckets, connect, decode, expect, frontend, heartbeat_ivl, heartbeat_timeout, heartbeat_ttl, interval, labels, linger, max_in_flight, max_label_values, max_series, min_peers, name, rcvhwm, reconnect_ivl, reconnect_ivl_max, request, request_timeout, retries, role, sndhwm, subscribe, timeout, timestamp, type)"),
+            message: "unknown key 'colour' in a socket (known: backend, bind, buckets, connect, curve, decode, expect, frontend, heartbeat_ivl, heartbeat_timeout, heartbeat_ttl, interval, labels, linger, max_in_flight, max_label_values, max_series, min_peers, name, rcvhwm, reconnect_ivl, reconnect_ivl_max, request, request_timeout, retries, role, sndhwm, subscribe, timeout, timestamp, type)"),
         Case(kind: "unknown top-level key", yaml: """
             socket:
               - name: a

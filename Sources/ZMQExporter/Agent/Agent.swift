@@ -17,6 +17,8 @@ public final class Agent: Sendable {
     private let reloadLock = Locked<Void>(())
     private let reloadOK: Gauge
     private let reloadTime: Gauge
+    /// The ZAP handler, started by the first config with a CURVE server (Agent+ZAP.swift).
+    let zap = Locked<ZAPHandler?>(nil)
 
     struct RunningSocket: @unchecked Sendable {
         let config: SocketConfig
@@ -102,6 +104,8 @@ public final class Agent: Sendable {
             for socket in toStop {
                 for owner in socket.runner.metricOwners { metrics.remove(owner: owner) }
             }
+            // Before any CURVE server binds: the handler must be there, with the new allow lists.
+            updateZAP(config)
             for socket in started {
                 socket.runner.start(name: socket.config.name)
                 next.append(socket)
@@ -158,6 +162,7 @@ public final class Agent: Sendable {
             // Ask all at once so the waits overlap.
             for socket in current { socket.runner.stopFlag.store(true, ordering: .releasing) }
             for socket in current { socket.runner.stop(timeout: timeout) }
+            stopZAP()
         }
     }
 }

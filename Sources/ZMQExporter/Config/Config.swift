@@ -52,6 +52,8 @@ public struct EndpointConfig: Sendable, Equatable {
     public var bind: [String] = []
     public var connect: [String] = []
     public var options = SocketOptions()
+    /// CURVE security (`curve:`); nil for the NULL mechanism.
+    public var curve: CurveConfig?
     /// The number of peer connections the operator expects (`zmq_socket_expected_peers`).
     public var minPeers: Int?
 

@@ -3,6 +3,7 @@ public enum ConfigSummary {
     public static func line(_ socket: SocketConfig) -> String {
         func endpoints(_ e: EndpointConfig) -> String {
             (e.bind.map { "bind \($0)" } + e.connect.map { "connect \($0)" }).joined(separator: ", ")
+                + (e.curve.map { " (\($0))" } ?? "")
         }
         switch socket.role {
         case .tap(let tap):

@@ -4,7 +4,7 @@ import ZeroMQ
 extension NodeReader {
     static let endpointKeys: Set<String> = [
         "bind", "connect", "sndhwm", "rcvhwm", "linger", "reconnect_ivl", "reconnect_ivl_max",
-        "heartbeat_ivl", "heartbeat_timeout", "heartbeat_ttl", "min_peers",
+        "heartbeat_ivl", "heartbeat_timeout", "heartbeat_ttl", "min_peers", "curve",
     ]
     static let commonKeys: Set<String> = ["name", "role", "buckets"]
     static let tapKeys: Set<String> = ["type", "subscribe", "decode", "labels", "max_label_values", "max_series", "timestamp"]
@@ -128,6 +128,7 @@ extension NodeReader {
         if let n = map["heartbeat_timeout"] { config.options.heartbeatTimeout = milliseconds(n, what: "heartbeat_timeout", range: nonNegative) }
         if let n = map["heartbeat_ttl"] { config.options.heartbeatTTL = milliseconds(n, what: "heartbeat_ttl", range: 0...6_553_599) }
         if let n = map["min_peers"] { config.minPeers = integer(n, what: "min_peers", range: 0...1_000_000) }
+        if let n = map["curve"] { config.curve = readCurve(n, what: what) }
         return config
     }
 }

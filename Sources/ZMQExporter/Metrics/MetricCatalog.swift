@@ -98,6 +98,7 @@ public enum MetricCatalog {
     public static let tlsCertificateExpiry = Family(name: "zmq_exporter_tls_certificate_expiry_timestamp_seconds", kind: .gauge, help: "Unix time the served TLS certificate expires (its notAfter).", labels: [])
     public static let webConfigReloadSuccessful = Family(name: "zmq_exporter_web_config_last_reload_successful", kind: .gauge, help: "Whether the last load of the web config file and its certificates succeeded (0: requests get 500, or a certificate rotation is incomplete).", labels: [])
     public static let renderSeconds = Family(name: "zmq_exporter_scrape_render_seconds", kind: .gauge, help: "Time the previous /metrics response took to render, in seconds.", labels: [])
+    public static let zapRequests = Family(name: "zmq_exporter_zap_requests_total", kind: .counter, help: "ZAP (RFC 27) requests the agent's CURVE handler answered, by status: 200 allowed, 400 denied, 500 malformed.", labels: ["status"])
     // The process, read from /proc at each scrape (the names every Prometheus client uses).
     public static let processCPU = Family(name: "process_cpu_seconds_total", kind: .counter, help: "Total user and system CPU time spent in seconds.", labels: [])
     public static let processResident = Family(name: "process_resident_memory_bytes", kind: .gauge, help: "Resident memory size in bytes.", labels: [])
@@ -124,7 +125,7 @@ public enum MetricCatalog {
         tapMessages, tapDecodeErrors, tapLabelValuesDropped, tapMessageAge, tapLastMessage,
         probeSuccess, probeDuration, probeAttempts, probeLastSuccess,
         proxyRequestDuration, proxyInFlight, proxyUnanswered, proxySubscriptions,
-        buildInfo, reloadSuccessful, reloadTimestamp, httpRequests, httpInFlight, renderSeconds,
+        buildInfo, reloadSuccessful, reloadTimestamp, httpRequests, httpInFlight, renderSeconds, zapRequests,
         httpAuthFailures, tlsHandshakeFailures, httpRateLimited, tlsCertificateExpiry, webConfigReloadSuccessful,
         appProcessUp, appEventsDropped, appSocketsUnmonitored, preloadFiles,
         processCPU, processResident, processVirtual, processOpenFDs, processMaxFDs, processStart,

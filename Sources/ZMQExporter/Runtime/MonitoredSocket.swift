@@ -18,6 +18,7 @@ final class MonitoredSocket {
         let socket = try context.socket(config.type)
         do {
             try Self.apply(config.options, to: socket)
+            if let curve = config.curve { try Self.apply(curve, to: socket, domain: recorder.metrics.label) }
             try configure(socket)
             monitor = try SocketMonitor(socket: socket)
         } catch {

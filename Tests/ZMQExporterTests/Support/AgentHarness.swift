@@ -37,10 +37,11 @@ struct Expectation: CustomStringConvertible {
     var description: String { Sample(name: name, labels: labels, value: value).description }
 }
 
-/// Parses `yaml`, starts an agent on it and waits until every socket is set up.
+/// Parses `yaml` (as if read from `file`: relative paths in it resolve against its directory),
+/// starts an agent on it and waits until every socket is set up.
 /// The caller stops the agent (`defer { agent.stop() }`).
-func startAgent(_ yaml: String) async throws -> Agent {
-    let config = try ConfigLoader.parse(yaml, file: "test.yml")
+func startAgent(_ yaml: String, file: String = "test.yml") async throws -> Agent {
+    let config = try ConfigLoader.parse(yaml, file: file)
     var logger = Logger(label: "test")
     logger.logLevel = .warning
     let agent = try Agent(configPath: nil, logger: logger, context: try Context())
