@@ -136,7 +136,7 @@ def run(ctx):
             render.note(f"{got['r'][1]:,} series per scrape")
         inproc = next(p for p in pairs if p[0] == "inproc")
         if inproc[3].stats() and inproc[4].stats():
-            inproc[4].note(f"+{inproc[4].stats()[0] - inproc[3].stats()[0]:.0f} ns per send+receive (medians)")
+            inproc[4].note(f"{inproc[4].stats()[0] - inproc[3].stats()[0]:+.0f} ns per send+receive (medians)")
     finally:
         shutil.rmtree(out, ignore_errors=True)
     return rows
