@@ -75,14 +75,14 @@ test-system: preload
 # Issue 7: every benchmark against its baseline in the same run; prints the table (< 15 min).
 # Benchmarks $$ZMQ_EXPORTER_BIN when set, else builds the release agent; if that fails, the
 # agent's rows say "agent: not available".
-bench: deps-bench
+bench: deps-bench preload
 	@if [ -z "$$ZMQ_EXPORTER_BIN" ]; then $(RELEASE) --product zmq-exporter \
 		|| echo "bench: the agent did not build; its rows will say so" >&2; fi
 	python3 Benchmarks/bench.py --agent "$${ZMQ_EXPORTER_BIN:-$(CURDIR)/.build/release/zmq-exporter}" $(BENCH_ARGS)
 
 # Each benchmark program once with tiny sizes (run by `make test`); fails if the agent
 # ($$ZMQ_EXPORTER_BIN, default the debug build) is missing or loses a message. Asserts no timing.
-bench-smoke: deps-bench
+bench-smoke: deps-bench preload
 	python3 Benchmarks/bench.py --smoke --agent "$${ZMQ_EXPORTER_BIN:-$(CURDIR)/.build/debug/zmq-exporter}" \
 		$(if $(BENCH_JSON),--json "$(BENCH_JSON)")
 

@@ -35,24 +35,39 @@ def main():
         shutil.rmtree(out, ignore_errors=True)
 
 
-def run(args, out: Path):
+def build(out: Path) -> Path:
+    """Compiles Benchmarks/c/zb_preload_cost.c into `out`; returns the binary (also used by
+    `make bench`, benchlib/b6_preload.py)."""
     binary = out / "zb_preload_cost"
     subprocess.run(["cc", "-O2", "-o", str(binary), str(REPO / "Benchmarks/c/zb_preload_cost.c"), "-lzmq", "-lpthread"],
                    check=True)
+    return binary
+
+
+def measure(binary: Path, mode: str, n: int, library: str, statsdir: Path) -> dict:
+    """One repetition of `mode`: the program without, then with the library (A then B, so each
+    pair shares the machine's state of the moment). Returns {"without": result, "with": result},
+    each the program's JSON line (per_second, ns_per_message, cpu_ns_per_message, ...)."""
+    results = {}
+    for variant in ("without", "with"):
+        env = dict(os.environ, ZMQ_EXPORTER_DIR=str(statsdir))
+        env.pop("LD_PRELOAD", None)
+        if variant == "with":
+            env["LD_PRELOAD"] = library
+        r = subprocess.run([str(binary), mode, str(n)], env=env, capture_output=True, text=True,
+                           timeout=600, check=True)
+        results[variant] = json.loads(r.stdout)
+    return results
+
+
+def run(args, out: Path):
+    binary = build(out)
     print(f"{'workload':42} {'without':>12} {'with':>12} {'ratio (min-max)':>22}  cpu ns/msg without/with")
     for mode, n, key, label in WORKLOADS:
         n = max(1, int(n * args.scale))
         ratios, plain, loaded, cpu_plain, cpu_loaded = [], [], [], [], []
         for _ in range(args.runs):
-            results = {}
-            for variant in ("without", "with"):
-                env = dict(os.environ, ZMQ_EXPORTER_DIR=str(out / "stats"))
-                env.pop("LD_PRELOAD", None)
-                if variant == "with":
-                    env["LD_PRELOAD"] = args.library
-                r = subprocess.run([str(binary), mode, str(n)], env=env, capture_output=True, text=True,
-                                   timeout=600, check=True)
-                results[variant] = json.loads(r.stdout)
+            results = measure(binary, mode, n, args.library, out / "stats")
             a, b = results["without"][key], results["with"][key]
             ratios.append(b / a if key == "per_second" else a / b)  # > 1 would mean faster with
             plain.append(a)

@@ -69,8 +69,9 @@ def scrape(port, timeout=10.0):
 class Agent:
     """zmq-exporter running one config: started, waited on until /-/ready is 200, stopped by PID."""
 
-    def __init__(self, binary, config_text, tag, ready_timeout=30.0, config_path=None):
-        """Writes config_text to .build-bench/out/TAG.yml, or uses config_path as it is."""
+    def __init__(self, binary, config_text, tag, ready_timeout=30.0, config_path=None, extra_args=()):
+        """Writes config_text to .build-bench/out/TAG.yml, or uses config_path as it is;
+        extra_args are further command-line flags (e.g. --preload.dir DIR)."""
         if not binary or not os.path.isfile(binary) or not os.access(binary, os.X_OK):
             raise AgentUnavailable(f"no executable agent at {binary!r}")
         OUT_DIR.mkdir(parents=True, exist_ok=True)
@@ -79,7 +80,7 @@ class Agent:
             config_path.write_text(config_text)
         self.config_path = config_path
         self.proc = Proc([binary, "--config.file", self.config_path, "--web.listen-address", "127.0.0.1:0",
-                          "--log.level", "info"], f"agent-{tag}")
+                          "--log.level", "info", *extra_args], f"agent-{tag}")
         try:
             line = self.proc.wait_line(lambda l: LISTENING.match(l) is not None, ready_timeout)
             self.port = int(LISTENING.match(line).group(1))

@@ -16,6 +16,8 @@ FULL = {
     "monitor_n": 2_000_000, "churn_n": 10_000,
     "scrape_sockets": 228, "wrk_duration": "10s",
     "idle_sockets": 1000,
+    "preload_pushpull_n": 2_000_000, "preload_reqrep_n": 20_000, "preload_inproc_n": 2_000_000,
+    "preload_churn_n": 10_000, "preload_processes": 100, "preload_sockets": 20,
 }
 SMOKE = {
     "runs": 1,
@@ -25,6 +27,8 @@ SMOKE = {
     "monitor_n": 20_000, "churn_n": 200,
     "scrape_sockets": 228, "wrk_duration": "3s",
     "idle_sockets": 100,
+    "preload_pushpull_n": 20_000, "preload_reqrep_n": 500, "preload_inproc_n": 20_000,
+    "preload_churn_n": 200, "preload_processes": 2, "preload_sockets": 20,
 }
 
 

@@ -15,7 +15,8 @@ BENCH_DIR = Path(__file__).resolve().parent.parent
 BUILD_DIR = BENCH_DIR / ".build-bench"
 OUT_DIR = BUILD_DIR / "out"
 C_DIR = BENCH_DIR / "c"
-C_PROGRAMS = ("zb_push", "zb_pull", "zb_proxy", "zb_req", "zb_rep", "zb_pub", "zb_sub", "zb_churn")
+C_PROGRAMS = ("zb_push", "zb_pull", "zb_proxy", "zb_req", "zb_rep", "zb_pub", "zb_sub", "zb_churn",
+              "zb_preload_churn")
 
 
 class BenchError(Exception):

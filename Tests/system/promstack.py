@@ -77,6 +77,12 @@ CONTRACT_METRICS = {
     "zmq_exporter_http_rate_limited_total": "counter",
     "zmq_exporter_tls_certificate_expiry_timestamp_seconds": "gauge",
     "zmq_exporter_web_config_last_reload_successful": "gauge",
+    # Only with a CURVE server socket (docs/curve.md).
+    "zmq_exporter_zap_requests_total": "counter",
+    "zmq_app_process_up": "gauge",
+    "zmq_app_monitor_events_dropped_total": "counter",
+    "zmq_app_sockets_unmonitored": "gauge",
+    "zmq_exporter_preload_files": "gauge",
     "process_cpu_seconds_total": "counter",
     "process_resident_memory_bytes": "gauge",
     "process_virtual_memory_bytes": "gauge",
@@ -340,6 +346,11 @@ def substitute(expr: str, values: dict[str, str]) -> str:
     return GRAFANA_VARIABLE.sub(replace, expr)
 
 
+# The dashboard row of programs run under the preload library (zero-code mode). The demo runs
+# none, so the end-to-end demo test leaves this row out and test_seed_system.py feeds it.
+PROCESS_ROW = "Processes (zero-code)"
+
+
 def dashboard_panels(path: Path = DASHBOARD) -> Iterator[dict[str, Any]]:
     """Every panel, rows' nested panels included."""
     for panel in json.loads(Path(path).read_text())["panels"]:
@@ -347,19 +358,37 @@ def dashboard_panels(path: Path = DASHBOARD) -> Iterator[dict[str, Any]]:
         yield from panel.get("panels", [])
 
 
+def dashboard_panel_rows(path: Path = DASHBOARD) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(title of the row a panel sits under, panel) for every panel that is not a row: the panels
+    nested in a collapsed row, or those after an open row in the top-level order ("" before any)."""
+    row = ""
+    for panel in json.loads(Path(path).read_text())["panels"]:
+        if panel.get("type") == "row":
+            row = panel.get("title", "")
+            for nested in panel.get("panels", []):
+                yield row, nested
+            continue
+        yield row, panel
+
+
 def dashboard_queries(path: Path = DASHBOARD, *, job: str = ".+", instance: str = ".+",
-                      socket: str = ".+", datasource: str = "prometheus", rate_interval: str = "1m",
-                      interval: str = "15s", range_: str = "1h") -> list[tuple[str, str, str]]:
-    """(panel title, refId, PromQL) for every panel target, variables substituted.
+                      socket: str = ".+", process: str = ".+", datasource: str = "prometheus",
+                      rate_interval: str = "1m", interval: str = "15s", range_: str = "1h",
+                      only_rows: Optional[set[str]] = None,
+                      skip_rows: Optional[set[str]] = None) -> list[tuple[str, str, str]]:
+    """(panel title, refId, PromQL) for every panel target, variables substituted; with
+    `only_rows`/`skip_rows`, only the panels under (or not under) those row titles.
 
     Values go in verbatim, inside `=~` matchers: pass a regex (`.+` for all, or `re.escape(name)`).
     $__rate_interval, $__interval and $__range become `rate_interval`, `interval` and `range_`.
     """
-    values = {"job": job, "instance": instance, "socket": socket, "datasource": datasource,
+    values = {"job": job, "instance": instance, "socket": socket, "process": process, "datasource": datasource,
               "__rate_interval": rate_interval, "__interval": interval, "__range": range_,
               "__interval_ms": str(_duration_ms(interval)), "__range_s": str(_duration_ms(range_) // 1000)}
     queries = []
-    for panel in dashboard_panels(path):
+    for row, panel in dashboard_panel_rows(path):
+        if (only_rows is not None and row not in only_rows) or (skip_rows is not None and row in skip_rows):
+            continue
         for target in panel.get("targets", []):
             if target.get("expr"):
                 queries.append((panel["title"], target["refId"], substitute(target["expr"], values)))

@@ -9,7 +9,7 @@ import re
 import promstack
 
 DATASOURCE = "${datasource}"
-ROW_TITLES = ["Overview", "Connections", "Traffic", "Latency", "Exporter"]
+ROW_TITLES = ["Overview", "Connections", "Traffic", "Latency", "Exporter", promstack.PROCESS_ROW]
 STAT_TITLES = ["Sockets", "Connections", "Messages in /s", "Messages out /s", "Probe success", "Alerts firing"]
 
 
@@ -77,7 +77,7 @@ METRIC = re.compile(r"(?<![\w:$.])([a-zA-Z_:][\w:]*)\s*(\{|\[|\)|$|\s)")
 FUNCTIONS_AND_KEYWORDS = {
     "sum", "count", "avg", "min", "max", "rate", "irate", "increase", "histogram_quantile", "time",
     "vector", "by", "without", "on", "ignoring", "group_left", "group_right", "or", "and", "unless",
-    "le", "socket", "event", "reason", "code", "instance", "job", "label_values",
+    "le", "socket", "event", "reason", "code", "instance", "job", "label_values", "process", "pid",
 }
 
 
@@ -175,6 +175,35 @@ def test_has_the_rows_and_panels_the_issue_lists():
                           ("CPU", "process_cpu_seconds_total"), ("Memory", "process_resident_memory_bytes"),
                           ("Open file descriptors", "process_open_fds")]:
         assert metric in exprs[title]
+
+
+def test_the_process_row_shows_watched_programs_by_process_pid_and_socket():
+    """Programs run under the preload library: rates, connections, handshake failures and up, each
+    by process and pid (two instances of one program stay apart), filtered by $process. Its
+    queries are run against a real agent and Prometheus in test_seed_system.py."""
+    dashboard = load()
+    variables = {v["name"]: v for v in dashboard["templating"]["list"]}
+    process = variables["process"]
+    assert process["type"] == "query" and process["multi"] and process["includeAll"] and process["allValue"] == ".+"
+    assert process["query"].startswith("label_values(zmq_app_process_up{") and process["query"].endswith(", process)")
+    assert '$job' in process["query"] and '$instance' in process["query"]
+    rows = [title for title, _ in promstack.dashboard_panel_rows()]
+    row = [panel for title, panel in promstack.dashboard_panel_rows() if title == promstack.PROCESS_ROW]
+    assert rows[-len(row):] == [promstack.PROCESS_ROW] * len(row)
+    exprs = {p["title"]: " ".join(t["expr"] for t in p["targets"]) for p in row}
+    assert set(exprs) == {"Messages per process and socket", "Connections per process and socket",
+                          "Handshake failures per process and socket", "Processes up"}
+    for title, expr in exprs.items():
+        assert 'process=~"$process"' in expr, title
+        assert "by (process, pid" in expr, title
+    assert "zmq_socket_messages_received_total" in exprs["Messages per process and socket"]
+    assert "zmq_socket_messages_sent_total" in exprs["Messages per process and socket"]
+    assert "zmq_socket_connections" in exprs["Connections per process and socket"]
+    assert "zmq_socket_handshake_failures_total" in exprs["Handshake failures per process and socket"]
+    assert "zmq_app_process_up" in exprs["Processes up"]
+    # The rows above do not filter by $process: the agent's own sockets have no process label.
+    others = [p for title, p in promstack.dashboard_panel_rows() if title != promstack.PROCESS_ROW]
+    assert not any("$process" in t["expr"] for p in others for t in p.get("targets", []))
 
 
 def test_panel_queries_substitute_to_plain_promql():

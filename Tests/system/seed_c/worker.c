@@ -1,0 +1,65 @@
+/* A worker of the seed's task system: PULLs tasks from the producer, PUSHes one result per task
+ * to the collector, and publishes a `task_done` event per task on a PUB that *connects* to the
+ * producer's PUB endpoint. That last part is the seed's mistake, kept on purpose: two PUBs never
+ * complete a ZMTP handshake (the socket types are incompatible): the connection closes before
+ * the handshake on both ends, libzmq 4.3 soon stops trying that peer, and the events go nowhere
+ * (a PUB without subscribers drops them; the send still succeeds). Prints `done COUNT` after
+ * each task.
+ * Exits 0 when stdin closes.
+ * usage: worker ID TASKS_ENDPOINT RESULTS_ENDPOINT EVENTS_ENDPOINT */
+#include "seed.h"
+
+int main(int argc, char **argv)
+{
+    if (argc != 5) {
+        fprintf(stderr, "usage: %s ID TASKS_ENDPOINT RESULTS_ENDPOINT EVENTS_ENDPOINT\n", argv[0]);
+        return 64;
+    }
+    const char *id = argv[1];
+    void *ctx = zmq_ctx_new();
+    CHECK(ctx);
+    void *tasks = make_socket(ctx, ZMQ_PULL);
+    void *results = make_socket(ctx, ZMQ_PUSH);
+    void *events = make_socket(ctx, ZMQ_PUB);
+    CHECK(zmq_connect(tasks, argv[2]) == 0);
+    CHECK(zmq_connect(results, argv[3]) == 0);
+    CHECK(zmq_connect(events, argv[4]) == 0); /* PUB to PUB: the seed's mistake */
+    say("ready");
+
+    struct lines in = {0};
+    char line[128], task[256], message[320];
+    long done = 0;
+    zmq_pollitem_t items[] = {{tasks, 0, ZMQ_POLLIN, 0}, {NULL, 0, ZMQ_POLLIN, 0}};
+    while (!in.closed) {
+        int ready = zmq_poll(items, 2, -1);
+        if (ready < 0 && zmq_errno() == EINTR)
+            continue;
+        CHECK(ready >= 0);
+        if (items[1].revents) { /* POLLIN, or POLLERR: a closed pipe polls as POLLHUP */
+            fill(&in);
+            while (take_line(&in, line, sizeof line)) {
+            }
+        }
+        while (items[0].revents & ZMQ_POLLIN) {
+            int got = zmq_recv(tasks, task, sizeof task - 1, ZMQ_DONTWAIT);
+            if (got < 0 && zmq_errno() == EAGAIN)
+                break;
+            CHECK(got >= 0);
+            task[got < (int)sizeof task - 1 ? got : (int)sizeof task - 1] = 0;
+            long task_id = 0;
+            sscanf(task, "task %ld", &task_id);
+            int length = snprintf(message, sizeof message, "result %ld by worker-%s", task_id, id);
+            CHECK(zmq_send(results, message, (size_t)length, 0) == length);
+            length = snprintf(message, sizeof message, "task_done %ld worker-%s", task_id, id);
+            CHECK(zmq_send(events, message, (size_t)length, 0) == length);
+            done++;
+            say("done %ld", done);
+        }
+    }
+    CHECK(zmq_close(tasks) == 0);
+    CHECK(zmq_close(results) == 0);
+    CHECK(zmq_close(events) == 0);
+    CHECK(zmq_ctx_term(ctx) == 0);
+    say("bye done %ld", done);
+    return 0;
+}
