@@ -42,6 +42,16 @@ public struct Samples {
         byFamily[family.name] = out
     }
 
+    /// Sample lines of `family` already in the text format, for collectors that write many
+    /// samples of a few families (the preload files): each line `name{labels} value\n`, with
+    /// the family's label names and escaped values. The caller answers for their form.
+    public mutating func appendLines(_ family: MetricCatalog.Family, _ lines: [UInt8]) {
+        precondition(MetricCatalog.position[family.name] != nil, "\(family.name) is not in MetricCatalog.all")
+        var out = byFamily.removeValue(forKey: family.name) ?? []
+        out.append(contentsOf: lines)
+        byFamily[family.name] = out
+    }
+
     private func check(_ family: MetricCatalog.Family, _ labels: [(String, String)]) {
         precondition(MetricCatalog.position[family.name] != nil, "\(family.name) is not in MetricCatalog.all")
         precondition(family.accepts(labelNames: labels.map(\.0)), "\(family.name) takes labels \(family.labels), not \(labels.map(\.0))")

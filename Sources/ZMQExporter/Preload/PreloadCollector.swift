@@ -69,14 +69,16 @@ public final class PreloadCollector: Collector {
         let live = Set(processes.filter(\.alive).map { "\($0.0.pid) \(Self.processName($0.0))" })
         processes.removeAll { !$0.alive && live.contains("\($0.0.pid) \(Self.processName($0.0))") }
         processes.sort { ($0.0.pid, $0.0.startTime) < ($1.0.pid, $1.0.startTime) }
+        var lines = Lines()
         for (index, (process, alive)) in processes.enumerated() {
             if index >= options.maxProcesses {
                 states["over_limit", default: 0] += 1
                 continue
             }
             states[alive ? "live" : "exited", default: 0] += 1
-            add(process, alive: alive, into: &samples)
+            add(process, alive: alive, into: &lines)
         }
+        lines.flush(into: &samples)
     }
 
     static func processName(_ process: PreloadProcess) -> String {
@@ -101,11 +103,16 @@ public final class PreloadCollector: Collector {
 
     /// One process's sockets, slots of one label summed (a socket closed and opened again under
     /// the same name and type goes on counting where it was).
-    private func add(_ process: PreloadProcess, alive: Bool, into samples: inout Samples) {
-        let extra = [("process", Self.processName(process)), ("pid", String(process.pid))]
-        samples.add(MetricCatalog.appProcessUp, extra, Int64(alive ? 1 : 0))
-        samples.add(MetricCatalog.appEventsDropped, extra, Int64(clamping: process.droppedEvents))
-        samples.add(MetricCatalog.appSocketsUnmonitored, extra, Int64(process.sockets.count { $0.state == .live && (!$0.monitored || $0.monitorLost || $0.unmonitored) }))
+    private func add(_ process: PreloadProcess, alive: Bool, into lines: inout Lines) {
+        var processPart: [UInt8] = Array(",process=\"".utf8)
+        TextFormat.appendEscaped(Self.processName(process), into: &processPart)
+        processPart.append(contentsOf: "\",pid=\"\(process.pid)\"}".utf8)
+        // The per-process families have no socket label: `{process="...",pid="..."}`.
+        let processOnly = [UInt8(ascii: "{")] + processPart.dropFirst()
+        lines.append(.processUp, prefix: processOnly, Int64(alive ? 1 : 0))
+        lines.append(.eventsDropped, prefix: processOnly, Int64(clamping: process.droppedEvents))
+        lines.append(.unmonitored, prefix: processOnly,
+                     Int64(process.sockets.count { $0.state == .live && (!$0.monitored || $0.monitorLost || $0.unmonitored) }))
         var order: [String] = []
         var grouped: [String: Aggregate] = [:]
         for socket in process.sockets {
@@ -115,7 +122,74 @@ public final class PreloadCollector: Collector {
             grouped[label, default: Aggregate(bounds: process.bucketBounds)].add(socket)
         }
         for label in order {
-            grouped[label]!.emit(socket: label, extra: extra, bounds: process.bucketBounds, into: &samples)
+            grouped[label]!.emit(socket: label, processPart: processPart, bounds: process.bucketBounds, into: &lines)
+        }
+    }
+
+    /// Sample lines per family, written straight from pre-escaped label parts: a process of 20
+    /// sockets is about 800 samples, and 100 of them should not cost a label array, an escape
+    /// pass and a dictionary look-up each.
+    struct Lines {
+        enum Family: Int, CaseIterable {
+            case info, endpoint, events, connections, duration, handshake
+            case received, sent, bytesReceived, bytesSent, sendFailures
+            case processUp, eventsDropped, unmonitored
+
+            var catalog: MetricCatalog.Family {
+                switch self {
+                case .info: MetricCatalog.socketInfo
+                case .endpoint: MetricCatalog.endpointInfo
+                case .events: MetricCatalog.events
+                case .connections: MetricCatalog.connections
+                case .duration: MetricCatalog.connectionDuration
+                case .handshake: MetricCatalog.handshakeFailures
+                case .received: MetricCatalog.messagesReceived
+                case .sent: MetricCatalog.messagesSent
+                case .bytesReceived: MetricCatalog.bytesReceived
+                case .bytesSent: MetricCatalog.bytesSent
+                case .sendFailures: MetricCatalog.sendFailures
+                case .processUp: MetricCatalog.appProcessUp
+                case .eventsDropped: MetricCatalog.appEventsDropped
+                case .unmonitored: MetricCatalog.appSocketsUnmonitored
+                }
+            }
+
+            static let names: [[UInt8]] = allCases.map { Array($0.catalog.name.utf8) }
+        }
+
+        var buffers = [[UInt8]](repeating: [], count: Family.allCases.count)
+
+        /// `name` + `prefix` (the labels with their braces, or empty) + ` value`.
+        mutating func append(_ family: Family, prefix: some Collection<UInt8>, _ value: Int64, suffix: String = "") {
+            buffers[family.rawValue].append(contentsOf: Family.names[family.rawValue])
+            buffers[family.rawValue].append(contentsOf: suffix.utf8)
+            buffers[family.rawValue].append(contentsOf: prefix)
+            buffers[family.rawValue].append(UInt8(ascii: " "))
+            buffers[family.rawValue].appendDecimal(value)
+            buffers[family.rawValue].append(UInt8(ascii: "\n"))
+        }
+
+        /// A line labelled `{socket="…",KEY="VALUE",process="…",pid="…"}`: `socketPart` is
+        /// `{socket="…"`, `processPart` `,process="…",pid="…"}`; `key` and `value` are added
+        /// between them, escaped, when given.
+        mutating func append(_ family: Family, socketPart: [UInt8], _ key: String? = nil, _ label: String = "", processPart: [UInt8],
+                             _ value: Int64, suffix: String = "") {
+            var prefix = socketPart
+            if let key {
+                prefix.append(UInt8(ascii: ","))
+                prefix.append(contentsOf: key.utf8)
+                prefix.append(contentsOf: "=\"".utf8)
+                TextFormat.appendEscaped(label, into: &prefix)
+                prefix.append(UInt8(ascii: "\""))
+            }
+            prefix.append(contentsOf: processPart)
+            append(family, prefix: prefix, value, suffix: suffix)
+        }
+
+        func flush(into samples: inout Samples) {
+            for family in Family.allCases where !buffers[family.rawValue].isEmpty {
+                samples.appendLines(family.catalog, buffers[family.rawValue])
+            }
         }
     }
 
@@ -159,28 +233,54 @@ public final class PreloadCollector: Collector {
             lifetimeSum += socket.lifetimeSumSeconds
         }
 
-        func emit(socket: String, extra: [(String, String)], bounds: [Double], into samples: inout Samples) {
-            let l = [("socket", socket)]
-            samples.add(MetricCatalog.socketInfo, l + [("role", "app"), ("type", PreloadCollector.typeName(type))] + extra, Int64(1))
+        func emit(socket: String, processPart: [UInt8], bounds: [Double], into lines: inout Lines) {
+            var socketPart: [UInt8] = Array("{socket=\"".utf8)
+            TextFormat.appendEscaped(socket, into: &socketPart)
+            socketPart.append(UInt8(ascii: "\""))
+            var info = socketPart
+            info.append(contentsOf: ",role=\"app\",type=\"\(PreloadCollector.typeName(type))\"".utf8)
+            info.append(contentsOf: processPart)
+            lines.append(.info, prefix: info, 1)
             for endpoint in endpoints {
-                samples.add(MetricCatalog.endpointInfo, l + [("endpoint", endpoint.address), ("mode", endpoint.mode.rawValue)] + extra, Int64(1))
+                var labels = socketPart
+                labels.append(contentsOf: ",endpoint=\"".utf8)
+                TextFormat.appendEscaped(endpoint.address, into: &labels)
+                labels.append(contentsOf: "\",mode=\"\(endpoint.mode.rawValue)\"".utf8)
+                labels.append(contentsOf: processPart)
+                lines.append(.endpoint, prefix: labels, 1)
             }
             for (index, kind) in MonitorEvent.Kind.known.enumerated() {
-                samples.add(MetricCatalog.events, l + [("event", kind.name)] + extra, Int64(clamping: events[index]))
+                lines.append(.events, socketPart: socketPart, "event", kind.name, processPart: processPart, Int64(clamping: events[index]))
             }
-            samples.add(MetricCatalog.connections, l + extra, max(0, connections))
+            lines.append(.connections, socketPart: socketPart, processPart: processPart, max(0, connections))
             if bounds.count + 1 == lifetime.count, !bounds.isEmpty, zip(bounds, bounds.dropFirst()).allSatisfy({ $0 < $1 }) {
-                samples.addHistogram(MetricCatalog.connectionDuration, l + extra, bounds: bounds, counts: lifetime.map { Int64(clamping: $0) }, sum: lifetimeSum)
+                var cumulative: Int64 = 0
+                for (index, bound) in bounds.enumerated() {
+                    cumulative += Int64(clamping: lifetime[index])
+                    lines.append(.duration, socketPart: socketPart, "le", TextFormat.sampleText(bound), processPart: processPart, cumulative, suffix: "_bucket")
+                }
+                cumulative += Int64(clamping: lifetime[bounds.count])
+                lines.append(.duration, socketPart: socketPart, "le", "+Inf", processPart: processPart, cumulative, suffix: "_bucket")
+                var sum = socketPart
+                sum.append(contentsOf: processPart)
+                var text = Array(Lines.Family.names[Lines.Family.duration.rawValue])
+                text.append(contentsOf: "_sum".utf8)
+                text.append(contentsOf: sum)
+                text.append(UInt8(ascii: " "))
+                text.appendSample(lifetimeSum)
+                text.append(UInt8(ascii: "\n"))
+                lines.buffers[Lines.Family.duration.rawValue].append(contentsOf: text)
+                lines.append(.duration, socketPart: socketPart, processPart: processPart, cumulative, suffix: "_count")
             }
             for (reason, count) in handshake.sorted(by: { $0.key < $1.key }) {
-                samples.add(MetricCatalog.handshakeFailures, l + [("reason", reason)] + extra, Int64(clamping: count))
+                lines.append(.handshake, socketPart: socketPart, "reason", reason, processPart: processPart, Int64(clamping: count))
             }
-            samples.add(MetricCatalog.messagesReceived, l + extra, Int64(clamping: messagesReceived))
-            samples.add(MetricCatalog.messagesSent, l + extra, Int64(clamping: messagesSent))
-            samples.add(MetricCatalog.bytesReceived, l + extra, Int64(clamping: bytesReceived))
-            samples.add(MetricCatalog.bytesSent, l + extra, Int64(clamping: bytesSent))
+            lines.append(.received, socketPart: socketPart, processPart: processPart, Int64(clamping: messagesReceived))
+            lines.append(.sent, socketPart: socketPart, processPart: processPart, Int64(clamping: messagesSent))
+            lines.append(.bytesReceived, socketPart: socketPart, processPart: processPart, Int64(clamping: bytesReceived))
+            lines.append(.bytesSent, socketPart: socketPart, processPart: processPart, Int64(clamping: bytesSent))
             for (index, reason) in ["would_block", "unroutable", "error"].enumerated() {
-                samples.add(MetricCatalog.sendFailures, l + [("reason", reason)] + extra, Int64(clamping: sendFailures[index]))
+                lines.append(.sendFailures, socketPart: socketPart, "reason", reason, processPart: processPart, Int64(clamping: sendFailures[index]))
             }
         }
     }
