@@ -27,6 +27,9 @@ public final class PreloadCollector: Collector {
     let options: Options
     /// When each file was first seen without its writer, on the monotonic clock.
     private let exitedSince = Locked<[String: Double]>([:])
+    /// The size of each family's lines at the last scrape, reserved up front at the next: growing
+    /// a buffer of megabytes by doubling copied it about twenty times.
+    private let lastSizes = Locked<[Int]>([])
 
     public init(options: Options) {
         self.options = options
@@ -69,7 +72,7 @@ public final class PreloadCollector: Collector {
         let live = Set(processes.filter(\.alive).map { "\($0.0.pid) \(Self.processName($0.0))" })
         processes.removeAll { !$0.alive && live.contains("\($0.0.pid) \(Self.processName($0.0))") }
         processes.sort { ($0.0.pid, $0.0.startTime) < ($1.0.pid, $1.0.startTime) }
-        var lines = Lines()
+        var lines = Lines(capacities: lastSizes.withLock { $0 })
         for (index, (process, alive)) in processes.enumerated() {
             if index >= options.maxProcesses {
                 states["over_limit", default: 0] += 1
@@ -78,6 +81,7 @@ public final class PreloadCollector: Collector {
             states[alive ? "live" : "exited", default: 0] += 1
             add(process, alive: alive, into: &lines)
         }
+        lastSizes.withLock { $0 = lines.buffers.map(\.count) }
         lines.flush(into: &samples)
     }
 
@@ -159,6 +163,12 @@ public final class PreloadCollector: Collector {
 
         var buffers = [[UInt8]](repeating: [], count: Family.allCases.count)
 
+        init(capacities: [Int]) {
+            for (index, capacity) in capacities.enumerated() where index < buffers.count {
+                buffers[index].reserveCapacity(capacity + capacity / 8)
+            }
+        }
+
         /// `name` + `prefix` (the labels with their braces, or empty) + ` value`.
         mutating func append(_ family: Family, prefix: some Collection<UInt8>, _ value: Int64, suffix: String = "") {
             buffers[family.rawValue].append(contentsOf: Family.names[family.rawValue])
@@ -172,18 +182,28 @@ public final class PreloadCollector: Collector {
         /// A line labelled `{socket="…",KEY="VALUE",process="…",pid="…"}`: `socketPart` is
         /// `{socket="…"`, `processPart` `,process="…",pid="…"}`; `key` and `value` are added
         /// between them, escaped, when given.
-        mutating func append(_ family: Family, socketPart: [UInt8], _ key: String? = nil, _ label: String = "", processPart: [UInt8],
-                             _ value: Int64, suffix: String = "") {
-            var prefix = socketPart
+        /// - Parameter plain: `label` needs no escaping (event names, reasons, bounds: ours).
+        mutating func append(_ family: Family, socketPart: [UInt8], _ key: String? = nil, _ label: String = "", plain: Bool = true,
+                             processPart: [UInt8], _ value: Int64, suffix: String = "") {
+            // Written in place: a copy of the label parts per line would cost an allocation each.
+            buffers[family.rawValue].append(contentsOf: Family.names[family.rawValue])
+            buffers[family.rawValue].append(contentsOf: suffix.utf8)
+            buffers[family.rawValue].append(contentsOf: socketPart)
             if let key {
-                prefix.append(UInt8(ascii: ","))
-                prefix.append(contentsOf: key.utf8)
-                prefix.append(contentsOf: "=\"".utf8)
-                TextFormat.appendEscaped(label, into: &prefix)
-                prefix.append(UInt8(ascii: "\""))
+                buffers[family.rawValue].append(UInt8(ascii: ","))
+                buffers[family.rawValue].append(contentsOf: key.utf8)
+                buffers[family.rawValue].append(contentsOf: "=\"".utf8)
+                if plain {
+                    buffers[family.rawValue].append(contentsOf: label.utf8)
+                } else {
+                    TextFormat.appendEscaped(label, into: &buffers[family.rawValue])
+                }
+                buffers[family.rawValue].append(UInt8(ascii: "\""))
             }
-            prefix.append(contentsOf: processPart)
-            append(family, prefix: prefix, value, suffix: suffix)
+            buffers[family.rawValue].append(contentsOf: processPart)
+            buffers[family.rawValue].append(UInt8(ascii: " "))
+            buffers[family.rawValue].appendDecimal(value)
+            buffers[family.rawValue].append(UInt8(ascii: "\n"))
         }
 
         func flush(into samples: inout Samples) {
