@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from test_agent import wait_until  # noqa: F401  (re-exported for the preload tests)
+
 REPO = Path(__file__).resolve().parents[2]
 C_DIR = Path(__file__).resolve().parent / "preload_c"
 
@@ -27,17 +29,6 @@ def compile_c(source: str, out_dir: Path, *flags: str) -> Path:
     subprocess.run(["cc", "-O1", "-g", "-Wall", "-o", str(out), str(C_DIR / source), *flags, "-lzmq", "-lpthread"],
                    check=True, timeout=120)
     return out
-
-
-def wait_until(what: str, condition, timeout: float = 10.0, interval: float = 0.02):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
 
 
 def preload_env(lib: str | None, directory: Path, **extra) -> dict:

@@ -16,29 +16,7 @@ int main(int argc, char **argv)
     CHECK(zmq_connect(events, argv[1]) == 0);
     say("ready");
 
-    struct lines in = {0};
-    char line[128], event[320];
-    long count = 0;
-    zmq_pollitem_t items[] = {{events, 0, ZMQ_POLLIN, 0}, {NULL, 0, ZMQ_POLLIN, 0}};
-    while (!in.closed) {
-        int ready = zmq_poll(items, 2, -1);
-        if (ready < 0 && zmq_errno() == EINTR)
-            continue;
-        CHECK(ready >= 0);
-        if (items[1].revents) { /* POLLIN, or POLLERR: a closed pipe polls as POLLHUP */
-            fill(&in);
-            while (take_line(&in, line, sizeof line)) {
-            }
-        }
-        while (items[0].revents & ZMQ_POLLIN) {
-            int got = zmq_recv(events, event, sizeof event, ZMQ_DONTWAIT);
-            if (got < 0 && zmq_errno() == EAGAIN)
-                break;
-            CHECK(got >= 0);
-            count++;
-            say("received %ld", count);
-        }
-    }
+    long count = receive_until_stdin_closes(events, "received", NULL, NULL);
     CHECK(zmq_close(events) == 0);
     CHECK(zmq_ctx_term(ctx) == 0);
     say("bye received %ld", count);

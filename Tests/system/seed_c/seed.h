@@ -87,4 +87,39 @@ static inline int take_line(struct lines *in, char *line, size_t size)
     return 1;
 }
 
+/* Receives from `socket` until stdin closes, calling `handle` (if any) with each message and
+ * printing `VERB COUNT` after each; returns the count. The programs' one loop: zmq_poll over the
+ * socket and descriptor 0, so a closed stdin ends it at once. */
+static inline long receive_until_stdin_closes(void *socket, const char *verb,
+                                              void (*handle)(char *body, int length, void *arg), void *arg)
+{
+    struct lines in = {0};
+    char line[128], body[320];
+    long count = 0;
+    zmq_pollitem_t items[] = {{socket, 0, ZMQ_POLLIN, 0}, {NULL, 0, ZMQ_POLLIN, 0}};
+    while (!in.closed) {
+        int ready = zmq_poll(items, 2, -1);
+        if (ready < 0 && zmq_errno() == EINTR)
+            continue;
+        CHECK(ready >= 0);
+        if (items[1].revents) { /* POLLIN, or POLLERR: a closed pipe polls as POLLHUP */
+            fill(&in);
+            while (take_line(&in, line, sizeof line)) {
+            }
+        }
+        while (items[0].revents & ZMQ_POLLIN) {
+            int got = zmq_recv(socket, body, sizeof body - 1, ZMQ_DONTWAIT);
+            if (got < 0 && zmq_errno() == EAGAIN)
+                break;
+            CHECK(got >= 0);
+            body[got < (int)sizeof body - 1 ? got : (int)sizeof body - 1] = 0;
+            if (handle)
+                handle(body, got, arg);
+            count++;
+            say("%s %ld", verb, count);
+        }
+    }
+    return count;
+}
+
 #endif

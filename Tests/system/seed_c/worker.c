@@ -9,6 +9,25 @@
  * usage: worker ID TASKS_ENDPOINT RESULTS_ENDPOINT EVENTS_ENDPOINT */
 #include "seed.h"
 
+struct worker {
+    const char *id;
+    void *results, *events;
+};
+
+/* One task: its result to the collector, its event to the (unconnected) PUB. */
+static void work(char *task, int length, void *arg)
+{
+    (void)length;
+    struct worker *w = arg;
+    char message[320];
+    long task_id = 0;
+    sscanf(task, "task %ld", &task_id);
+    int size = snprintf(message, sizeof message, "result %ld by worker-%s", task_id, w->id);
+    CHECK(zmq_send(w->results, message, (size_t)size, 0) == size);
+    size = snprintf(message, sizeof message, "task_done %ld worker-%s", task_id, w->id);
+    CHECK(zmq_send(w->events, message, (size_t)size, 0) == size);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 5) {
@@ -26,36 +45,8 @@ int main(int argc, char **argv)
     CHECK(zmq_connect(events, argv[4]) == 0); /* PUB to PUB: the seed's mistake */
     say("ready");
 
-    struct lines in = {0};
-    char line[128], task[256], message[320];
-    long done = 0;
-    zmq_pollitem_t items[] = {{tasks, 0, ZMQ_POLLIN, 0}, {NULL, 0, ZMQ_POLLIN, 0}};
-    while (!in.closed) {
-        int ready = zmq_poll(items, 2, -1);
-        if (ready < 0 && zmq_errno() == EINTR)
-            continue;
-        CHECK(ready >= 0);
-        if (items[1].revents) { /* POLLIN, or POLLERR: a closed pipe polls as POLLHUP */
-            fill(&in);
-            while (take_line(&in, line, sizeof line)) {
-            }
-        }
-        while (items[0].revents & ZMQ_POLLIN) {
-            int got = zmq_recv(tasks, task, sizeof task - 1, ZMQ_DONTWAIT);
-            if (got < 0 && zmq_errno() == EAGAIN)
-                break;
-            CHECK(got >= 0);
-            task[got < (int)sizeof task - 1 ? got : (int)sizeof task - 1] = 0;
-            long task_id = 0;
-            sscanf(task, "task %ld", &task_id);
-            int length = snprintf(message, sizeof message, "result %ld by worker-%s", task_id, id);
-            CHECK(zmq_send(results, message, (size_t)length, 0) == length);
-            length = snprintf(message, sizeof message, "task_done %ld worker-%s", task_id, id);
-            CHECK(zmq_send(events, message, (size_t)length, 0) == length);
-            done++;
-            say("done %ld", done);
-        }
-    }
+    struct worker w = {id, results, events};
+    long done = receive_until_stdin_closes(tasks, "done", work, &w);
     CHECK(zmq_close(tasks) == 0);
     CHECK(zmq_close(results) == 0);
     CHECK(zmq_close(events) == 0);
