@@ -25,12 +25,8 @@ let package = Package(
             pkgConfig: "libzmq",
             providers: [.apt(["libzmq3-dev"])]
         ),
-        // zlib for gzip responses, from Debian's zlib1g-dev.
-        .systemLibrary(
-            name: "CZlib",
-            pkgConfig: "zlib",
-            providers: [.apt(["zlib1g-dev"])]
-        ),
+        // zlib for gzip responses, from Debian's zlib1g-dev, linked statically (module map).
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // libyaml's event parser for the config, from Debian's libyaml-dev (libyaml 0.2), linked
         // statically by its module map. No pkgConfig: `pkg-config --libs yaml-0.1` would add the
         // shared library too; scripts/ensure-deps.sh checks `pkg-config --exists yaml-0.1` instead.
