@@ -43,6 +43,8 @@ CONTRACT_METRICS = {
     "zmq_socket_info": "gauge",
     "zmq_socket_endpoint_info": "gauge",
     "zmq_socket_expected_peers": "gauge",
+    "zmq_socket_up": "gauge",
+    "zmq_socket_setup_errors_total": "counter",
     "zmq_socket_events_total": "counter",
     "zmq_socket_connections": "gauge",
     "zmq_socket_connection_duration_seconds": "histogram",

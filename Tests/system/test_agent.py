@@ -263,7 +263,7 @@ def held_port():
 
 
 @contextmanager
-def agent_with_peers(tmp_path: Path):
+def agent_with_peers(tmp_path: Path, *extra: str):
     """The agent on agent.yml with a REP peer for its probe and a port its `taken` tap cannot bind."""
     with zmq_context() as ctx, held_port() as taken:
         rep = ctx.socket(zmq.REP)
@@ -273,19 +273,27 @@ def agent_with_peers(tmp_path: Path):
         try:
             config = render("agent.yml", tmp_path, probe_endpoint=f"tcp://127.0.0.1:{port}",
                             taken_endpoint=f"tcp://127.0.0.1:{taken}")
-            with exporter(config, tmp_path) as exp:
-                yield exp, ctx, config
+            with exporter(config, tmp_path, *extra) as exp:
+                yield exp, ctx, config, taken
         finally:
             replier.stop()
 
 
 def test_metrics_count_traffic_and_pass_promtool(tmp_path):
-    with agent_with_peers(tmp_path) as (exp, ctx, _):
+    with agent_with_peers(tmp_path) as (exp, ctx, _, taken):
         assert exp.request("/-/healthy")[0] == 200
-        wait_until("/-/ready 200", lambda: exp.request("/-/ready")[0] == 200)
-
-        # A failed bind is counted, and the rest still serves.
-        exp.wait_value("zmq_socket_events_total", {"socket": "taken", "event": "bind_failed"}, 1)
+        # Not ready while `taken` cannot bind, and /-/ready says which socket and why, alone.
+        failing = f"taken: bind tcp://127.0.0.1:{taken}: Address already in use"
+        wait_until("/-/ready naming only the taken socket",
+                   lambda: exp.request("/-/ready") == (503, f"Not ready; sockets not up:\n{failing}\n"))
+        # A failed bind is counted, shown as down with its reason, and the rest still serves.
+        wait_until("bind_failed counted", lambda: (exp.value("zmq_socket_events_total", {"socket": "taken", "event": "bind_failed"}) or 0) >= 1)
+        assert exp.value("zmq_socket_up", {"socket": "taken"}) == 0
+        assert exp.value("zmq_socket_up", {"socket": "jobs"}) == 1
+        assert exp.value("zmq_socket_setup_errors_total", {"socket": "taken", "reason": "address_in_use"}) >= 1
+        assert "bind failed; retrying" in exp.log.read_text()
+        page = exp.request("/")[1]
+        assert 'class="socket down"' in page and failing in page
 
         push = ctx.socket(zmq.PUSH)
         push.connect(exp.bound_endpoint("jobs"))
@@ -347,8 +355,10 @@ def test_metrics_count_traffic_and_pass_promtool(tmp_path):
 
 
 def test_reload_keeps_old_sockets_on_a_bad_config(tmp_path):
-    with agent_with_peers(tmp_path) as (exp, ctx, config):
+    with agent_with_peers(tmp_path, "--web.ready-regardless") as (exp, ctx, config, _):
+        # --web.ready-regardless: 200 although `taken` is down, and the body still names it.
         wait_until("/-/ready 200", lambda: exp.request("/-/ready")[0] == 200)
+        assert "taken: bind" in exp.request("/-/ready")[1]
         jobs = exp.bound_endpoint("jobs")
         push = ctx.socket(zmq.PUSH)
         push.connect(jobs)

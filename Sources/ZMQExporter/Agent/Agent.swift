@@ -148,6 +148,24 @@ public final class Agent: Sendable {
     /// Whether every configured socket has been set up.
     public var isReady: Bool { running.withLock { $0.allSatisfy { $0.runner.isReady } } }
 
+    /// One line for each socket side that is not up, naming it and saying why
+    /// (`tasks.backend: bind tcp://127.0.0.1:5557: Address already in use`); empty when every
+    /// socket is up.
+    public var readinessProblems: [String] {
+        sockets.flatMap { Self.problems(of: $0) }
+    }
+
+    static func problems(of runner: any SocketRunnerStatus) -> [String] {
+        let failures = runner.setupFailures
+        var lines: [String] = []
+        for (index, side) in runner.config.sides.enumerated() {
+            let sideFailures = index < failures.count ? failures[index] : []
+            lines += sideFailures.map { "\(side.label): \($0)" }
+        }
+        if lines.isEmpty && !runner.isReady { lines.append("\(runner.config.name): being set up") }
+        return lines
+    }
+
     /// Stops every socket (each closes with its linger) within `timeout`.
     public func stop(timeout: Duration = .seconds(5)) {
         reloadLock.withLock { _ in

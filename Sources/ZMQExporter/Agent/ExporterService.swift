@@ -12,6 +12,8 @@ public final class ExporterService: Sendable {
         public var telemetryPath = "/metrics"
         public var maxRequests = 40
         public var limits = Limits()
+        /// `/-/ready` answers 200 even while a socket is down (still listing what is wrong).
+        public var readyRegardless = false
 
         public init() {}
     }
@@ -52,8 +54,13 @@ public final class ExporterService: Sendable {
             .html(LandingPage.render(agent: agent, history: history, metricsPath: metricsPath))
         }
         server.addRoute("/-/healthy") { _ in .text("Healthy.\n") }
+        let readyRegardless = options.readyRegardless
         server.addRoute("/-/ready") { _ in
-            agent.isReady ? .text("Ready.\n") : .text("Not ready: sockets are being set up.\n", status: 503)
+            let problems = agent.readinessProblems
+            if problems.isEmpty { return .text("Ready.\n") }
+            let list = problems.joined(separator: "\n")
+            if readyRegardless { return .text("Ready (--web.ready-regardless); sockets not up:\n\(list)\n") }
+            return .text("Not ready; sockets not up:\n\(list)\n", status: 503)
         }
         server.addRoute("/-/reload", methods: ["POST", "PUT"]) { _ in
             guard agent.configPath != nil else { return .text("No config file to reload.\n", status: 400) }

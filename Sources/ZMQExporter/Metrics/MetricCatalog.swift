@@ -35,7 +35,8 @@ public enum MetricCatalog {
             self.help = help
             self.labels = labels
             self.configuredLabels = configuredLabels
-            self.appSockets = name.hasPrefix("zmq_socket_") && name != "zmq_socket_expected_peers"
+            // The agent's own setup state has no counterpart in another process.
+            self.appSockets = name.hasPrefix("zmq_socket_") && !["zmq_socket_expected_peers", "zmq_socket_up", "zmq_socket_setup_errors_total"].contains(name)
             self.buckets = buckets
         }
 
@@ -56,6 +57,8 @@ public enum MetricCatalog {
     public static let socketInfo = Family(name: "zmq_socket_info", kind: .gauge, help: "A configured ZeroMQ socket, its role and type; always 1.", labels: ["socket", "role", "type"])
     public static let endpointInfo = Family(name: "zmq_socket_endpoint_info", kind: .gauge, help: "An endpoint a socket binds or connects to (the address libzmq resolved); always 1.", labels: ["socket", "endpoint", "mode"])
     public static let expectedPeers = Family(name: "zmq_socket_expected_peers", kind: .gauge, help: "Peer connections the operator expects (min_peers in the config).", labels: ["socket"])
+    public static let socketUp = Family(name: "zmq_socket_up", kind: .gauge, help: "Whether every bind and connect of the socket is in place (1) or one failed and is being retried (0).", labels: ["socket"])
+    public static let setupErrors = Family(name: "zmq_socket_setup_errors_total", kind: .counter, help: "Binds, connects and socket creations that failed, by reason (address_in_use, unresolvable_host, no_such_directory, socket_limit, address_not_available, permission_denied, error).", labels: ["socket", "reason"])
     public static let events = Family(name: "zmq_socket_events_total", kind: .counter, help: "Socket monitor events by kind.", labels: ["socket", "event"])
     public static let connections = Family(name: "zmq_socket_connections", kind: .gauge, help: "Peer connections open now, tracked by file descriptor from monitor events.", labels: ["socket"])
     public static let connectionDuration = Family(name: "zmq_socket_connection_duration_seconds", kind: .histogram, help: "Lifetime of each closed peer connection, in seconds.", labels: ["socket"], buckets: .fixed(lifetimeBuckets))
@@ -113,7 +116,7 @@ public enum MetricCatalog {
 
     /// Every family, in the order the exposition renders them.
     public static let all: [Family] = [
-        socketInfo, endpointInfo, expectedPeers, events, connections, connectionDuration, handshakeFailures,
+        socketInfo, endpointInfo, expectedPeers, socketUp, setupErrors, events, connections, connectionDuration, handshakeFailures,
         messagesReceived, messagesSent, bytesReceived, bytesSent, sendFailures,
         tapMessages, tapDecodeErrors, tapLabelValuesDropped, tapMessageAge, tapLastMessage,
         probeSuccess, probeDuration, probeAttempts, probeLastSuccess,

@@ -29,8 +29,14 @@ enum LandingPage {
 
     static func card(_ socket: any SocketRunnerStatus, history: History) -> String {
         let config = socket.config
-        var html = "<section class=\"socket\"><h2>\(escape(config.name)) <span class=\"role \(config.role.name)\">\(config.role.name)</span>"
-        if !socket.isReady { html += " <span class=\"warn\">starting</span>" }
+        let problems = Agent.problems(of: socket)
+        let down = socket.setupFailures.contains { !$0.isEmpty }
+        var html = "<section class=\"socket\(down ? " down" : "")\"><h2>\(escape(config.name)) <span class=\"role \(config.role.name)\">\(config.role.name)</span>"
+        if down {
+            html += " <span class=\"bad\">down</span>"
+        } else if !socket.isReady {
+            html += " <span class=\"warn\">starting</span>"
+        }
         let summary = socket.summary
         if !summary.isEmpty {
             // A failing probe should stand out like a missing peer does.
@@ -38,6 +44,9 @@ enum LandingPage {
             html += " <span class=\"\(style)\">\(escape(summary))</span>"
         }
         html += "</h2>"
+        if down {
+            html += "<ul class=\"problems\">" + problems.map { "<li>\(escape($0))</li>" }.joined() + "</ul>"
+        }
         if let window = socket.latencyWindow, let q = window.quantiles([0.5, 0.95, 0.99]) {
             html += "<p class=\"latency\">latency p50 \(duration(q[0])) · p95 \(duration(q[1])) · p99 \(duration(q[2]))</p>"
         }
@@ -126,6 +135,7 @@ enum LandingPage {
     .socket{background:#fff;border:1px solid #e2e8f0;border-radius:8px;padding:10px 16px}h2{font-size:16px;margin:4px 0 8px}
     .role{font-size:11px;text-transform:uppercase;padding:2px 7px;border-radius:9px;background:#e0e7ff;color:#3730a3;vertical-align:middle}
     .role.probe{background:#dcfce7;color:#166534}.role.proxy{background:#fef3c7;color:#92400e}
+    .socket.down{border:2px solid #dc2626;background:#fef2f2}.problems{margin:0 0 8px;padding-left:18px;color:#b91c1c;font-weight:600;overflow-wrap:anywhere}
     .summary{font-size:12px;color:#475569;font-weight:normal}.warn,.bad{color:#b91c1c;font-weight:600}
     table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 8px;border-top:1px solid #eef2f7;vertical-align:top}
     th{font-size:11px;text-transform:uppercase;color:#64748b;border-top:none}code{font-size:12px}small{color:#64748b}

@@ -48,7 +48,10 @@ final class ProbeRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
         do {
             return try MonitoredSocket(context: context, config: probe.socket, recorder: recorders[0], logger: logger)
         } catch {
-            logger.error("cannot create probe socket", metadata: ["socket": "\(config.name)", "error": "\(error)"])
+            let failure = SetupFailure.of(error, action: .create, endpoint: "")
+            recorders[0].metrics.setupFailed(failure)
+            recorders[0].metrics.up.set(Int64(0))
+            logger.error("cannot create probe socket", metadata: ["socket": "\(config.name)", "reason": "\(failure.reason)", "error": "\(failure.message)"])
             return nil
         }
     }
@@ -93,9 +96,9 @@ final class ProbeRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
     private func reopen(_ socket: inout MonitoredSocket?) -> MonitoredSocket? {
         if socket == nil {
             socket = open()
-            if let made = socket, !isReady {
-                info.publish(sides: [made.endpoints])
-                markReady([made.endpoints])
+            if let made = socket {
+                if !isReady { info.publish(sides: [made.endpoints]) }
+                markReady([made])
             }
         }
         return socket

@@ -59,6 +59,7 @@ struct ProxyLoop {
             if frontReady { pump(.forward) }
             if backReady { pump(.backward) }
             if kind == .broker { expireRequests() }
+            runner.retryFailedIfDue([front, back], info: runner.info)
         }
     }
 

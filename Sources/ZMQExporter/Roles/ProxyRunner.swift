@@ -50,7 +50,7 @@ final class ProxyRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
 
     override func run() {
         // Both sides or neither: a half-made proxy would forward nothing and hold a port.
-        let made = retrying("proxy sockets", socket: config.name) { () throws -> (MonitoredSocket, MonitoredSocket) in
+        let made = retrying("proxy sockets", socket: config.name, recorders: recorders) { () throws -> (MonitoredSocket, MonitoredSocket) in
             let front = try MonitoredSocket(context: context, config: proxy.frontend, recorder: recorders[0], logger: logger) { s throws(ZMQError) in
                 // Count replies to vanished clients instead of dropping them silently.
                 if s.type == .router { try s.setRouterMandatory(true) }
@@ -64,7 +64,7 @@ final class ProxyRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
         }
         guard let (front, back) = made else { return }
         info.publish(sides: [front.endpoints, back.endpoints])
-        markReady([front.endpoints, back.endpoints])
+        markReady([front, back])
         var loop = ProxyLoop(runner: self, front: front, back: back)
         loop.run()
         front.close()

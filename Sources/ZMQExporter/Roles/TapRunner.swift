@@ -33,14 +33,14 @@ final class TapRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
     static let batch = 512
 
     override func run() {
-        let made = retrying("tap socket", socket: config.name) {
+        let made = retrying("tap socket", socket: config.name, recorders: recorders) {
             try MonitoredSocket(context: context, config: tap.socket, recorder: recorders[0], logger: logger) { s throws(ZMQError) in
                 if s.type == .sub { for prefix in self.tap.subscribe { try s.subscribe(prefix) } }
             }
         }
         guard let socket = made else { return }
         info.publish(sides: [socket.endpoints])
-        markReady([socket.endpoints])
+        markReady([socket])
         let metrics = recorders[0].metrics
         var poller = Poller()
         let dataIndex = poller.add(socket.socket)
@@ -54,6 +54,7 @@ final class TapRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
                 break
             }
             if poller.isReadable(monitorIndex) { socket.drainMonitor() }
+            retryFailedIfDue([socket], info: info)
             guard poller.isReadable(dataIndex) else { continue }
             var messages = 0
             var bytes = 0
