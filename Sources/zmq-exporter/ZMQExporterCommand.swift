@@ -158,11 +158,13 @@ struct WebOptions {
     var logLevel: Logger.Level
     var logFormat: ExporterLogHandler.Format
     var readyRegardless: Bool
+    var enableLifecycle: Bool
 
     static func declare(in flags: inout FlagSet, defaultAddress: String) {
         flags.repeated("web.listen-address", placeholder: defaultAddress, help: "Address to listen on for the web interface and telemetry; repeat for several (e.g. :10027, 127.0.0.1:0, [::1]:10027).")
         flags.value("web.telemetry-path", default: "/metrics", placeholder: "/metrics", help: "Path under which to expose metrics.")
         flags.value("web.max-requests", default: "40", placeholder: "40", help: "Maximum number of parallel scrape requests; 0 disables the limit.")
+        flags.toggle("web.enable-lifecycle", help: "Enable POST /-/reload (without it the endpoint answers 403); SIGHUP reloads either way.")
         flags.toggle("web.ready-regardless", help: "Answer /-/ready with 200 even while a socket is down (a bind or connect failed and is being retried); the body still lists them.")
         flags.value("log.level", default: "info", placeholder: "info", help: "Only log messages with the given severity or above: debug, info, warn, error.")
         flags.value("log.format", default: "logfmt", placeholder: "logfmt", help: "Output format of log messages: logfmt or json.")
@@ -188,6 +190,7 @@ struct WebOptions {
         }
         logFormat = known
         readyRegardless = parsed.toggle("web.ready-regardless")
+        enableLifecycle = parsed.toggle("web.enable-lifecycle")
     }
 
     func makeLogger() -> Logger {
@@ -201,6 +204,7 @@ struct WebOptions {
         options.telemetryPath = telemetryPath
         options.maxRequests = maxRequests
         options.readyRegardless = readyRegardless
+        options.enableLifecycle = enableLifecycle
         return options
     }
 }

@@ -355,7 +355,7 @@ def test_metrics_count_traffic_and_pass_promtool(tmp_path):
 
 
 def test_reload_keeps_old_sockets_on_a_bad_config(tmp_path):
-    with agent_with_peers(tmp_path, "--web.ready-regardless") as (exp, ctx, config, _):
+    with agent_with_peers(tmp_path, "--web.ready-regardless", "--web.enable-lifecycle") as (exp, ctx, config, _):
         # --web.ready-regardless: 200 although `taken` is down, and the body still names it.
         wait_until("/-/ready 200", lambda: exp.request("/-/ready")[0] == 200)
         assert "taken: bind" in exp.request("/-/ready")[1]
@@ -388,6 +388,19 @@ def test_reload_keeps_old_sockets_on_a_bad_config(tmp_path):
         push.send(b"after a good reload")
         exp.wait_value("zmq_socket_messages_received_total", {"socket": "jobs"}, 3)
         assert exp.value("zmq_socket_events_total", {"socket": "jobs", "event": "accepted"}) == 1
+
+
+def test_reload_over_http_needs_the_lifecycle_flag(tmp_path):
+    """POST /-/reload is 403 without --web.enable-lifecycle and changes nothing; SIGHUP works."""
+    config = render("reloaded.yml", tmp_path)
+    with exporter(config, tmp_path) as exp:
+        wait_until("/-/ready 200", lambda: exp.request("/-/ready")[0] == 200)
+        config.write_text((FIXTURES / "bad.yml").read_text())
+        status, body = exp.request("/-/reload", "POST")
+        assert status == 403 and "--web.enable-lifecycle" in body, (status, body)
+        assert exp.value("zmq_exporter_config_last_reload_successful", {}) == 1
+        os.kill(exp.proc.pid, signal.SIGHUP)
+        exp.wait_value("zmq_exporter_config_last_reload_successful", {}, 0)
 
 
 def test_sigterm_exits_zero_within_5s(tmp_path):

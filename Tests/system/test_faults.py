@@ -183,7 +183,7 @@ def test_endpoints_that_cannot_work_leave_the_rest_serving(tmp_path):
     holder.listen(1)
     missing = tmp_path / "no" / "such" / "dir"
     try:
-        with running_agent("faults-endpoints.yml", tmp_path, flags=("--web.ready-regardless",), taken_endpoint=f"tcp://127.0.0.1:{holder.getsockname()[1]}",
+        with running_agent("faults-endpoints.yml", tmp_path, flags=("--web.ready-regardless", "--web.enable-lifecycle"), taken_endpoint=f"tcp://127.0.0.1:{holder.getsockname()[1]}",
                            missing_dir=str(missing)) as (exp, watch, _):
             # Failed binds are retried (1 s, then doubling), each counted.
             watch.wait("both failed binds", lambda w:
@@ -359,7 +359,7 @@ class Traffic:
 
 def test_reload_during_heavy_proxy_traffic(tmp_path):
     ports = {"frontend": str(free_port()), "backend": str(free_port())}
-    with running_agent("faults-reload-a.yml", tmp_path, **ports) as (exp, watch, config):
+    with running_agent("faults-reload-a.yml", tmp_path, flags=("--web.enable-lifecycle",), **ports) as (exp, watch, config):
         baseline = Resources.of(exp.proc.pid)
         with zmq_context() as ctx:
             traffic = Traffic(ctx, f"tcp://127.0.0.1:{ports['frontend']}", f"tcp://127.0.0.1:{ports['backend']}")

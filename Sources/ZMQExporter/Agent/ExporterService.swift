@@ -14,6 +14,10 @@ public final class ExporterService: Sendable {
         public var limits = Limits()
         /// `/-/ready` answers 200 even while a socket is down (still listing what is wrong).
         public var readyRegardless = false
+        /// `POST /-/reload` reloads the config; without it the endpoint answers 403 (as
+        /// Prometheus's `--web.enable-lifecycle`), so anyone who can reach the port cannot
+        /// make the agent re-read its file. SIGHUP always reloads.
+        public var enableLifecycle = false
 
         public init() {}
     }
@@ -62,7 +66,11 @@ public final class ExporterService: Sendable {
             if readyRegardless { return .text("Ready (--web.ready-regardless); sockets not up:\n\(list)\n") }
             return .text("Not ready; sockets not up:\n\(list)\n", status: 503)
         }
+        let enableLifecycle = options.enableLifecycle
         server.addRoute("/-/reload", methods: ["POST", "PUT"]) { _ in
+            guard enableLifecycle else {
+                return .text("Lifecycle API is not enabled: start with --web.enable-lifecycle, or send SIGHUP.\n", status: 403)
+            }
             guard agent.configPath != nil else { return .text("No config file to reload.\n", status: 400) }
             if let errors = agent.reload() {
                 return .text("Reload failed; the running config stays:\n\(errors)\n", status: 500)

@@ -18,7 +18,7 @@ enum LandingPage {
         """
         let sockets = agent.sockets
         if sockets.isEmpty {
-            html += "<p class=\"empty\">No sockets are configured. Add some to the config file and reload (SIGHUP or POST /-/reload).</p>"
+            html += "<p class=\"empty\">No sockets are configured. Add some to the config file and reload (SIGHUP, or POST /-/reload with --web.enable-lifecycle).</p>"
         }
         for socket in sockets {
             html += card(socket, history: history)
