@@ -76,7 +76,7 @@ import ZeroMQ
         #expect(!FileManager.default.fileExists(atPath: directory))
     }
 
-    @Test func bothProxySidesOnOnePortLeaveTheBackendDown() async throws {
+    @Test func bothProxySidesOnOnePortLeaveOneSideDown() async throws {
         // A port that was free a moment ago (the config checker refuses the clash; Agent.apply
         // is given it anyway, as a config built in code could be).
         let peers = try Peers()
@@ -94,10 +94,12 @@ import ZeroMQ
         agent.start(config)
         defer { agent.stop() }
         try await waitUntil("the proxy to be set up") { agent.isReady }
-        try await agent.expectValues([
-            Expectation("zmq_socket_up", ["socket": "both.frontend"], 1),
-            Expectation("zmq_socket_up", ["socket": "both.backend"], 0),
-        ])
-        #expect(agent.readinessProblems == ["both.backend: bind \(endpoint): Address already in use"])
+        // The backend binds second and finds the port taken by the frontend, unless the test's
+        // own socket still held it (libzmq closes listeners asynchronously): then the frontend
+        // failed and the backend took the port. Either way exactly one side is down.
+        let up = ["both.frontend", "both.backend"].map { agent.scrape().value("zmq_socket_up", ["socket": $0]) }
+        #expect(up.sorted { ($0 ?? -1) < ($1 ?? -1) } == [0, 1], "\(up)")
+        let down = up[0] == 0 ? "both.frontend" : "both.backend"
+        #expect(agent.readinessProblems == ["\(down): bind \(endpoint): Address already in use"])
     }
 }

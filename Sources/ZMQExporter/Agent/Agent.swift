@@ -60,10 +60,14 @@ public final class Agent: Sendable {
     }
 
     /// Makes the running sockets match `config`: unchanged sockets keep running (and their
-    /// series, untouched); removed ones stop and their series go away; changed ones restart.
-    /// A restarted socket keeps the series its new runner makes again (its counters go on,
-    /// so `rate()` sees no reset) and the ones that still describe it (see ``carriesOver``);
-    /// every other series of the old socket (labels or a role it no longer has) goes away.
+    /// series, untouched); removed ones stop and their series go away. A socket whose change is
+    /// only in its tunables (``SocketConfig/tunables``: thresholds, labels, buckets, probe timing)
+    /// is updated in place by its own thread: no socket closes, no peer is disconnected, counters
+    /// go on. One whose wire changed (endpoints, socket type, options set at bind/connect)
+    /// restarts; it keeps the series its new runner makes again (its counters go on, so
+    /// `rate()` sees no reset) and the ones that still describe it (see ``carriesOver``); every
+    /// other series of the old socket (labels or a role it no longer has) goes away. The log
+    /// says which sockets restarted or changed in place, and which settings did.
     public func apply(_ config: ExporterConfig) {
         reloadLock.withLock { _ in
             let current = running.withLock { $0 }
@@ -74,11 +78,24 @@ public final class Agent: Sendable {
             var toStop: [RunningSocket] = current.filter { !wanted.contains($0.config.name) }
             var changed: [(new: SocketConfig, old: RunningSocket?)] = []
             for socket in config.sockets {
-                if let existing = byName[socket.name], existing.config == socket {
+                guard let existing = byName[socket.name] else {
+                    changed.append((socket, nil))
+                    continue
+                }
+                if existing.config == socket {
                     next.append(existing)
+                } else if existing.config.wire == socket.wire {
+                    existing.runner.update(socket)
+                    logger.info("socket updated in place", metadata: [
+                        "socket": "\(socket.name)", "changed": "\(socket.changedFields(from: existing.config).joined(separator: ","))",
+                    ])
+                    next.append(RunningSocket(config: socket, runner: existing.runner))
                 } else {
-                    if let existing = byName[socket.name] { toStop.append(existing) }
-                    changed.append((socket, byName[socket.name]))
+                    logger.info("socket restarts", metadata: [
+                        "socket": "\(socket.name)", "changed": "\(socket.wire.changedFields(from: existing.config.wire).joined(separator: ","))",
+                    ])
+                    toStop.append(existing)
+                    changed.append((socket, existing))
                 }
             }
             // Stop first so a restarted socket can bind its endpoints again; ask all at once
@@ -93,8 +110,14 @@ public final class Agent: Sendable {
             for (socket, old) in changed {
                 let runner = makeRunner(socket)
                 if let old {
-                    metrics.adopt(from: old.runner.owner, into: runner.owner) { family, labels in
-                        Self.carriesOver(family, labels, from: old.config, to: socket)
+                    // Each old owner's series go to the new owner of the same name (a tap's
+                    // decoder series to the new decoder's owner), others to the runner's.
+                    let newOwners = runner.metricOwners
+                    for oldOwner in old.runner.metricOwners {
+                        let into = newOwners.first { $0.name == oldOwner.name } ?? runner.owner
+                        metrics.adopt(from: oldOwner, into: into) { family, labels in
+                            Self.carriesOver(family, labels, from: old.config, to: socket)
+                        }
                     }
                 }
                 started.append(RunningSocket(config: socket, runner: runner))

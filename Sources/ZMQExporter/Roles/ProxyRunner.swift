@@ -7,11 +7,12 @@ import ZeroMQ
 /// The loop never blocks in a send (a full peer would stall the monitor drain and, through
 /// libzmq's blocking monitor, the I/O thread): it waits for POLLOUT while draining monitors.
 final class ProxyRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
-    let config: SocketConfig
-    let proxy: ProxyConfig
+    /// Its tunables (request_timeout, max_in_flight) change by an update, on the runner's thread.
+    private(set) var proxy: ProxyConfig
+    let metrics: Metrics
     let recorders: [MonitorRecorder]
     let info: SocketInfoMetrics
-    let requestDuration: Histogram?
+    private(set) var requestDuration: Histogram?
     let inFlight: Gauge?
     let unanswered: Counter?
     let subscriptions: Gauge?
@@ -21,8 +22,8 @@ final class ProxyRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
 
     init(config: SocketConfig, proxy: ProxyConfig, metrics: Metrics, context: Context, logger: Logger) {
         let owner = MetricOwner(config.name)
-        self.config = config
         self.proxy = proxy
+        self.metrics = metrics
         recorders = config.sides.map { MonitorRecorder(metrics: SocketMetrics(metrics: metrics, label: $0.label, owner: owner)) }
         info = SocketInfoMetrics(metrics: metrics, config: config)
         let l = [("socket", config.name)]
@@ -36,7 +37,18 @@ final class ProxyRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
             unanswered = nil
         }
         subscriptions = proxy.kind == .bus ? metrics.gauge(MetricCatalog.proxySubscriptions, l, owner: owner) : nil
-        super.init(owner: owner, context: context, logger: logger)
+        super.init(config: config, owner: owner, context: context, logger: logger)
+    }
+
+    /// New request_timeout and max_in_flight reach the loop's tracker (see ``ProxyLoop``); new
+    /// buckets make a new, empty request-duration histogram.
+    override func apply(update new: SocketConfig, from old: SocketConfig) {
+        guard case .proxy(let updated) = new.role else { return }
+        proxy = updated
+        if new.buckets != old.buckets, requestDuration != nil {
+            requestDuration = metrics.histogram(MetricCatalog.proxyRequestDuration, [("socket", new.name)], buckets: new.buckets, owner: owner)
+        }
+        info.update(new)
     }
 
     var metricOwners: [MetricOwner] { [owner, info.owner] }

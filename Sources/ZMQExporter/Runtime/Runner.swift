@@ -51,7 +51,13 @@ class Runner: @unchecked Sendable {
     /// socket, and 4 wake-ups a second per idle socket.
     static let stopCheckMilliseconds = 250
 
-    init(owner: MetricOwner, context: Context, logger: Logger) {
+    private let configBox: Locked<SocketConfig>
+    /// A config handed over by ``update(_:)``, applied by the runner's thread on its next turn.
+    private let pending = Locked<SocketConfig?>(nil)
+    private let hasPending = Atomic<Bool>(false)
+
+    init(config: SocketConfig, owner: MetricOwner, context: Context, logger: Logger) {
+        configBox = Locked(config)
         self.owner = owner
         self.context = context
         self.logger = logger
@@ -81,6 +87,40 @@ class Runner: @unchecked Sendable {
     }
 
     var isStopping: Bool { stopFlag.load(ordering: .acquiring) }
+
+    /// The config in effect; after ``update(_:)``, the new one once the runner's thread took it.
+    public var config: SocketConfig { configBox.withLock { $0 } }
+
+    /// Hands the runner a config whose ``SocketConfig/wire`` equals the running one's: the
+    /// runner's thread applies its tunables on its next turn (within about
+    /// ``stopCheckMilliseconds`` when idle; a probe between two probe cycles), closing nothing.
+    func update(_ config: SocketConfig) {
+        pending.withLock { $0 = config }
+        hasPending.store(true, ordering: .releasing)
+    }
+
+    /// Whether an update is waiting or being applied (tests wait for it to be false).
+    var updatePending: Bool { hasPending.load(ordering: .acquiring) }
+
+    /// Called by the role's loop on each turn, on the runner's thread: applies a pending update
+    /// through ``apply(update:from:)``. Returns whether there was one. One atomic load when not.
+    @discardableResult
+    func applyPendingUpdate() -> Bool {
+        guard hasPending.load(ordering: .acquiring) else { return false }
+        guard let next = pending.withLock({ slot -> SocketConfig? in
+            defer { slot = nil }
+            return slot
+        }) else { return false }
+        let old = config
+        apply(update: next, from: old)
+        configBox.withLock { $0 = next }
+        // A newer update may have come in meanwhile: the flag stays up for the next turn.
+        pending.withLock { if $0 == nil { hasPending.store(false, ordering: .releasing) } }
+        return true
+    }
+
+    /// The role's part of an update, on the runner's thread. Subclasses override.
+    func apply(update new: SocketConfig, from old: SocketConfig) {}
 
     /// The role's loop; runs on the runner's thread. Subclasses override.
     func run() {}
