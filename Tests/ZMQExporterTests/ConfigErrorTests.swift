@@ -97,7 +97,7 @@ import Testing
                 role: tap
                 type: PULL
                 bind: ["tcp://127.0.0.1:70000"]
-            """, line: 5, column: 11,
+            """, line: 5, column: 12,
             message: "tap 'a': bind 'tcp://127.0.0.1:70000' has an invalid port '70000' (1-65535, or * to let libzmq pick one)"),
         Case(kind: "wildcard port on connect", yaml: """
             sockets:
@@ -113,7 +113,7 @@ import Testing
                 role: tap
                 type: PULL
                 bind: [127.0.0.1:5000]
-            """, line: 5, column: 11,
+            """, line: 5, column: 12,
             message: "tap 'a': bind '127.0.0.1:5000' has no scheme: an endpoint is tcp://host:port, ipc://path or inproc://name"),
         Case(kind: "no endpoint", yaml: """
             sockets:
@@ -233,6 +233,38 @@ import Testing
                 labels: {a: a, b: b, c: c, d: d, e: e, f: f, g: g, h: h, i: i, j: j}
             """, line: 7, column: 13,
             message: "10 labels with max_label_values 100 allow too many combinations; use fewer labels or a lower max_label_values"),
+        Case(kind: "two sockets bind one endpoint", yaml: """
+            sockets:
+              - name: a
+                role: tap
+                type: PULL
+                bind: [tcp://127.0.0.1:5000]
+              - name: b
+                role: tap
+                type: PULL
+                bind: ["tcp://127.0.0.1:*", tcp://127.0.0.1:5000]
+            """, line: 9, column: 33,
+            message: "tap 'b': bind tcp://127.0.0.1:5000 clashes with the bind of tap 'a' at line 5: both cannot listen there"),
+        Case(kind: "both sides of a proxy bind one port", yaml: """
+            sockets:
+              - name: p
+                role: proxy
+                frontend: {type: PULL, bind: ["tcp://*:5000"]}
+                backend: {type: PUSH, bind: ["tcp://127.0.0.1:5000"]}
+            """, line: 5, column: 34,
+            message: "proxy 'p' backend: bind tcp://127.0.0.1:5000 clashes with the bind of proxy 'p' frontend at line 4 (tcp://*:5000): both cannot listen there"),
+        Case(kind: "two sockets bind one ipc path", yaml: """
+            sockets:
+              - name: a
+                role: tap
+                type: PULL
+                bind: ipc:///tmp/x.sock
+              - name: b
+                role: tap
+                type: PULL
+                bind: ipc:///tmp/x.sock
+            """, line: 9, column: 11,
+            message: "tap 'b': bind ipc:///tmp/x.sock clashes with the bind of tap 'a' at line 5: both cannot listen there"),
     ]
 
     @Test(arguments: cases)
@@ -247,6 +279,22 @@ import Testing
             #expect(error.errors.count == c.count, "\(error)")
             #expect(error.description.contains("bad.yml:\(c.line):\(c.column): \(c.message)"))
         }
+    }
+
+    @Test func bindsThatDoNotClashAreAccepted() throws {
+        let config = try ConfigLoader.parse("""
+            sockets:
+              - name: a
+                role: tap
+                type: PULL
+                bind: ["tcp://127.0.0.1:*", tcp://127.0.0.1:5000, "tcp://*:0"]
+              - name: b
+                role: tap
+                type: PULL
+                bind: ["tcp://127.0.0.1:*", tcp://127.0.0.2:5000, tcp://127.0.0.1:5001, ipc:///tmp/y.sock, "tcp://*:0"]
+                connect: [tcp://127.0.0.1:5000]
+            """)
+        #expect(config.sockets.count == 2)
     }
 
     @Test func everyErrorOfAFileIsReported() {

@@ -42,6 +42,8 @@ public enum ConfigLoader {
 struct NodeReader {
     let file: String
     var errors: [ConfigError] = []
+    /// Every bind endpoint read so far, for ``checkBindClashes()``.
+    var binds: [BindSite] = []
 
     init(file: String) { self.file = file }
 

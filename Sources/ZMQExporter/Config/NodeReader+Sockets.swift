@@ -32,6 +32,7 @@ extension NodeReader {
             seen[socket.name] = item.mark.line
             sockets.append(socket)
         }
+        checkBindClashes()
         return ExporterConfig(sockets: sockets)
     }
 
@@ -102,8 +103,15 @@ extension NodeReader {
     mutating func readEndpoints(_ map: [String: YAMLNode], node: YAMLNode, type: SocketType, what: String) -> EndpointConfig {
         var config = EndpointConfig(type: type)
         if let bindNode = map["bind"], let list = stringList(bindNode, what: "bind") {
-            for endpoint in list {
-                if let problem = ConfigValues.endpointProblem(endpoint, mode: .bind) { fail(bindNode, "\(what): bind \(problem)") }
+            let itemNodes: [YAMLNode]
+            if case .sequence(let items) = bindNode.kind { itemNodes = items } else { itemNodes = [bindNode] }
+            for (index, endpoint) in list.enumerated() {
+                let itemNode = index < itemNodes.count ? itemNodes[index] : bindNode
+                if let problem = ConfigValues.endpointProblem(endpoint, mode: .bind) {
+                    fail(itemNode, "\(what): bind \(problem)")
+                } else {
+                    binds.append(BindSite(endpoint: endpoint, owner: what, node: itemNode))
+                }
             }
             config.bind = list
         }
