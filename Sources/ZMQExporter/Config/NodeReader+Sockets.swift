@@ -38,6 +38,7 @@ extension NodeReader {
 
     mutating func readSocket(_ node: YAMLNode) -> SocketConfig? {
         let allowed = Self.commonKeys.union(Self.endpointKeys).union(Self.tapKeys).union(Self.probeKeys).union(Self.proxyKeys)
+        let errorsAtStart = errors.count
         guard let map = mapping(node, what: "a socket", allowed: allowed) else { return nil }
         guard let nameNode = map["name"], let name = string(nameNode, what: "name") else {
             fail(node, "a socket needs a 'name'")
@@ -47,6 +48,8 @@ extension NodeReader {
             fail(nameNode, "socket name '\(name)' must match [a-zA-Z_][a-zA-Z0-9_-]*")
             return nil
         }
+        // Every error of this socket names it, whichever check found it.
+        defer { nameSocket(name, inErrorsFrom: errorsAtStart) }
         guard let roleNode = map["role"], let roleName = string(roleNode, what: "role") else {
             fail(node, "socket '\(name)' needs a 'role': tap, probe or proxy")
             return nil
@@ -77,6 +80,13 @@ extension NodeReader {
         }
         guard let role, errors.count == errorsBefore else { return nil }
         return SocketConfig(name: name, role: role, buckets: buckets)
+    }
+
+    /// Prefixes `socket 'NAME': ` to the errors since `start` that do not name the socket yet.
+    mutating func nameSocket(_ name: String, inErrorsFrom start: Int) {
+        for index in start..<errors.count where !errors[index].message.contains("'\(name)'") {
+            errors[index].message = "socket '\(name)': " + errors[index].message
+        }
     }
 
     mutating func readBuckets(_ node: YAMLNode) -> [Double]? {
