@@ -11,7 +11,25 @@ import ZeroMQ
 @main
 enum ZMQExporterCommand {
     static let program = "zmq-exporter"
-    static let version = "zmq-exporter \(Agent.version) (libzmq \(ZMQ.versionString))"
+    /// As the Prometheus exporters print it (`version X (branch: B, revision: R)`, then build
+    /// facts), plus the libzmq this binary runs on.
+    static let version = """
+        zmq-exporter, version \(BuildInfo.version) (branch: \(BuildInfo.branch), revision: \(BuildInfo.revision))
+          build date:       \(BuildInfo.buildDate)
+          swift version:    \(BuildInfo.swiftVersion)
+          libzmq version:   \(ZMQ.versionString)
+          platform:         linux/\(architecture)
+        """
+
+    static var architecture: String {
+        #if arch(x86_64)
+        "amd64"
+        #elseif arch(arm64)
+        "arm64"
+        #else
+        "unknown"
+        #endif
+    }
     static let commands: [(name: String, summary: String)] = [
         ("run", "Run the agent (the default when no command is given)."),
         ("check-config", "Check a configuration file and print a summary of each socket."),
@@ -29,7 +47,11 @@ enum ZMQExporterCommand {
         }
         if command == "help" {
             let topic = arguments.first ?? "run"
-            guard commands.contains(where: { $0.name == topic && topic != "help" }) else { usageFailure("unknown command '\(topic)'") }
+            if topic == "help" {
+                StandardStream.output.write("usage: \(program) help [<command>]\n\nShow help for a command: \(commands.map(\.name).filter { $0 != "help" }.joined(separator: ", ")) (run when none is given).\n")
+                exit(0)
+            }
+            guard commands.contains(where: { $0.name == topic }) else { usageFailure("unknown command '\(topic)'") }
             StandardStream.output.write(help(for: topic))
             exit(0)
         }
@@ -173,6 +195,14 @@ struct WebOptions {
     init(_ parsed: FlagSet.Parsed, defaultAddress: String) throws(UsageError) {
         listenAddresses = parsed.values("web.listen-address")
         if listenAddresses.isEmpty { listenAddresses = [defaultAddress] }
+        // Refused here, before any ZeroMQ socket is bound, rather than after the agent started.
+        for address in listenAddresses {
+            do {
+                try ExporterService.validate(listenAddress: address)
+            } catch {
+                throw UsageError("--web.listen-address '\(address)': \(error)")
+            }
+        }
         telemetryPath = parsed.value("web.telemetry-path")
         guard telemetryPath.hasPrefix("/") else { throw UsageError("--web.telemetry-path must start with /") }
         maxRequests = try parsed.integer("web.max-requests")

@@ -22,6 +22,7 @@ import pytest
 import zmq
 from prometheus_client.parser import text_string_to_metric_families
 
+REPO = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"
 BIN = os.environ.get("ZMQ_EXPORTER_BIN", "")
 
@@ -182,9 +183,15 @@ def system_libzmq_version() -> str:
 
 def test_version_prints_libzmq_version():
     result = subprocess.run([BIN, "--version"], capture_output=True, text=True, timeout=10)
-    assert result.returncode == 0, result.stderr
-    # pyzmq bundles its own libzmq; the exporter links the system's.
-    assert f"libzmq {system_libzmq_version()}" in result.stdout, result.stdout
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    # As the Prometheus exporters print it; the Makefile writes the git facts before building.
+    assert re.fullmatch(r"zmq-exporter, version \S+ \(branch: \S+, revision: \S+\)", lines[0]), result.stdout
+    assert f"libzmq version:   {system_libzmq_version()}" in result.stdout, result.stdout
+    assert re.search(r"swift version:\s+6\.", result.stdout), result.stdout
+    head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True, cwd=REPO)
+    if head.returncode == 0 and os.environ.get("ZMQ_EXPORTER_BUILT_BY_MAKE"):
+        assert f"revision: {head.stdout.strip()}" in lines[0], result.stdout
 
 
 def test_help_lists_every_flag_and_command():
@@ -233,12 +240,38 @@ def test_check_config_reports_every_error():
     assert result.returncode == 1
     errors = result.stderr.strip().splitlines()
     assert errors == [
-        f"{path}:5:11: a tap's type PUB does not fit here (use one of SUB, PULL, PAIR, DEALER, ROUTER)",
+        f"{path}:5:11: socket 'jobs': a tap's type PUB does not fit here (use one of SUB, PULL, PAIR, DEALER, ROUTER)",
         f"{path}:10:14: probe 'echo': connect 'tcp://127.0.0.1:*': port * is for bind only",
-        f"{path}:11:15: interval 'often' is not a duration like 250ms, 5s or 1m",
+        f"{path}:11:15: socket 'echo': interval 'often' is not a duration like 250ms, 5s, 1m30s or 2h",
         f"{path}:14:15: proxy 'broker' pairs ROUTER/PUSH: use one of ROUTER/DEALER, XSUB/XPUB, PULL/PUSH",
     ], result.stderr
     assert result.stdout == ""
+
+
+def test_every_example_passes_check_config():
+    for path in sorted((REPO / "examples").glob("*.yml")):
+        result = subprocess.run([BIN, "check-config", str(path)], capture_output=True, text=True, timeout=10)
+        assert result.returncode == 0, (path.name, result.stderr)
+
+
+def test_a_missing_config_file_is_named_without_a_position(tmp_path):
+    missing = tmp_path / "zmq-exporter.yml"
+    for args in (["check-config", str(missing)], ["--config.file", str(missing), "--web.listen-address", "127.0.0.1:0"]):
+        result = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=10)
+        assert result.returncode == 1
+        assert f"cannot open {missing}: No such file or directory" in result.stderr, result.stderr
+        assert ":0:0" not in result.stderr
+
+
+def test_help_help_and_a_bad_listen_address_before_any_socket(tmp_path):
+    result = subprocess.run([BIN, "help", "help"], capture_output=True, text=True, timeout=10)
+    assert result.returncode == 0 and result.stdout.startswith("usage: zmq-exporter help"), result
+    # The address is refused before the config's sockets exist: nothing is bound, nothing logged.
+    config = render("reloaded.yml", tmp_path)
+    result = subprocess.run([BIN, "--config.file", str(config), "--web.listen-address", "127.0.0.1:99999"],
+                            capture_output=True, text=True, timeout=10)
+    assert result.returncode == 2, result
+    assert "--web.listen-address '127.0.0.1:99999'" in result.stderr and "level=" not in result.stderr, result.stderr
 
 
 def test_run_with_a_bad_config_exits_1():

@@ -79,6 +79,11 @@ public final class ExporterService: Sendable {
         }
     }
 
+    /// Checks a `--web.listen-address` value's syntax without binding; throws what is wrong.
+    public static func validate(listenAddress: String) throws {
+        try HTTPServer.validate(listenAddress: listenAddress)
+    }
+
     /// Starts the HTTP server and the sampler; returns the bound addresses.
     public func start() throws -> [BoundAddress] {
         let addresses = try server.start()
