@@ -19,11 +19,17 @@ deps:
 deps-bench:
 	@scripts/ensure-deps.sh bench
 
-build:
+# Git revision, branch and date for --version and zmq_exporter_build_info; a plain `swift build`
+# works without it (the values say "unknown").
+.PHONY: build-info
+build-info:
+	@scripts/build-info.sh
+
+build: build-info
 	@scripts/ensure-deps.sh demo
 	$(SWIFT) build $(SWIFTFLAGS)
 
-release: preload
+release: preload build-info
 	@scripts/ensure-deps.sh demo
 	$(SWIFT) build $(RELEASEFLAGS) $(SWIFTFLAGS)
 
@@ -50,16 +56,16 @@ demo: release
 	.build/release/zmq-exporter demo $(DEMO_ARGS)
 
 # Swift unit and socket tests, then the system tests (real binary, curl, promtool, prometheus, pyzmq).
-test: deps
+test: deps build-info
 	$(SWIFT) build --build-tests $(SWIFTFLAGS)
 	$(MAKE) test-swift test-system
 
 test-swift:
 	$(SWIFT) test --skip-build $(SWIFTFLAGS)
 
-test-system: preload
+test-system: preload build-info
 	$(SWIFT) build --product zmq-exporter $(SWIFTFLAGS)
-	ZMQ_EXPORTER_BIN=$(CURDIR)/.build/debug/zmq-exporter ZMQ_EXPORTER_PRELOAD=$(CURDIR)/$(PRELOAD_LIB) $(PYTEST) -q -p no:cacheprovider Tests/system
+	ZMQ_EXPORTER_BUILT_BY_MAKE=1 ZMQ_EXPORTER_BIN=$(CURDIR)/.build/debug/zmq-exporter ZMQ_EXPORTER_PRELOAD=$(CURDIR)/$(PRELOAD_LIB) $(PYTEST) -q -p no:cacheprovider Tests/system
 
 # Issue 7: every benchmark against its baseline in the same run; prints the table (< 15 min).
 # Benchmarks $$ZMQ_EXPORTER_BIN when set, else builds the release agent; if that fails, the

@@ -34,7 +34,7 @@ public final class Agent: Sendable {
         self.context = try context ?? Context(maxSockets: .max)
         reloadOK = metrics.gauge(MetricCatalog.reloadSuccessful, [])
         reloadTime = metrics.gauge(MetricCatalog.reloadTimestamp, [])
-        metrics.gauge(MetricCatalog.buildInfo, [("version", Self.version), ("libzmq_version", ZMQ.versionString)]).set(Int64(1))
+        metrics.gauge(MetricCatalog.buildInfo, BuildInfo.labels(libzmq: ZMQ.versionString)).set(Int64(1))
     }
 
     /// Starts every socket of `config`. Call once; later changes go through ``apply(_:)``.

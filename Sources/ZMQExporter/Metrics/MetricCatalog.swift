@@ -89,7 +89,7 @@ public enum MetricCatalog {
     public static let proxySubscriptions = Family(name: "zmq_proxy_subscriptions", kind: .gauge, help: "Distinct topics subscribed through an XSUB/XPUB proxy now.", labels: ["socket"])
 
     // The exporter itself
-    public static let buildInfo = Family(name: "zmq_exporter_build_info", kind: .gauge, help: "The exporter's version and the libzmq it runs on; always 1.", labels: ["version", "libzmq_version"])
+    public static let buildInfo = Family(name: "zmq_exporter_build_info", kind: .gauge, help: "The exporter's version, git revision and branch, commit date, Swift version and the libzmq it runs on; always 1.", labels: ["version", "revision", "branch", "builddate", "swift_version", "libzmq_version"])
     public static let reloadSuccessful = Family(name: "zmq_exporter_config_last_reload_successful", kind: .gauge, help: "Whether the last config load or reload succeeded.", labels: [])
     public static let reloadTimestamp = Family(name: "zmq_exporter_config_last_reload_success_timestamp_seconds", kind: .gauge, help: "Unix time of the last successful config load.", labels: [])
     public static let httpRequests = Family(name: "zmq_exporter_http_requests_total", kind: .counter, help: "HTTP requests answered, by status code.", labels: ["code"])
