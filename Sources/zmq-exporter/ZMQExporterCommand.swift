@@ -163,7 +163,9 @@ enum ZMQExporterCommand {
         do {
             let config = try ConfigLoader.load(path: file)
             for socket in config.sockets { StandardStream.output.write(ConfigSummary.line(socket) + "\n") }
-            StandardStream.output.write("\(file): \(config.sockets.count) socket(s), OK\n")
+            for module in config.modules { StandardStream.output.write(ConfigSummary.line(module) + "\n") }
+            let modules = config.modules.isEmpty ? "" : ", \(config.modules.count) module(s)"
+            StandardStream.output.write("\(file): \(config.sockets.count) socket(s)\(modules), OK\n")
             return 0
         } catch {
             StandardStream.error.write("\(error)\n")

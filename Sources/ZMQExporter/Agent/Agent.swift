@@ -14,6 +14,7 @@ public final class Agent: Sendable {
     public let configPath: String?
     let context: Context
     private let running = Locked<[RunningSocket]>([])
+    private let modules = Locked<[String: ProbeModule]>([:])
     private let reloadLock = Locked<Void>(())
     private let reloadOK: Gauge
     private let reloadTime: Gauge
@@ -132,6 +133,7 @@ public final class Agent: Sendable {
             let order = Dictionary(uniqueKeysWithValues: config.sockets.enumerated().map { ($1.name, $0) })
             next.sort { order[$0.config.name]! < order[$1.config.name]! }
             running.withLock { $0 = next }
+            modules.withLock { $0 = Dictionary(uniqueKeysWithValues: config.modules.map { ($0.name, $0) }) }
             reloadOK.set(Int64(1))
             reloadTime.set(WallClock.now())
         }
@@ -164,6 +166,12 @@ public final class Agent: Sendable {
         case .proxy(let proxy): ProxyRunner(config: socket, proxy: proxy, metrics: metrics, context: context, logger: logger)
         }
     }
+
+    /// The `/probe` module called `name` in the config in effect.
+    public func module(named name: String) -> ProbeModule? { modules.withLock { $0[name] } }
+
+    /// The names of the `/probe` modules, sorted.
+    public var moduleNames: [String] { modules.withLock { $0.keys.sorted() } }
 
     /// The running sockets, in config order.
     public var sockets: [any SocketRunnerStatus] { running.withLock { $0.map(\.runner) } }

@@ -66,6 +66,8 @@ public final class ExporterService: Sendable {
             if readyRegardless { return .text("Ready (--web.ready-regardless); sockets not up:\n\(list)\n") }
             return .text("Not ready; sockets not up:\n\(list)\n", status: 503)
         }
+        let probes = ProbeEndpoint(agent: agent, maxRequests: options.maxRequests)
+        server.addRoute("/probe") { request in probes.handle(request) }
         let enableLifecycle = options.enableLifecycle
         server.addRoute("/-/reload", methods: ["POST", "PUT"]) { _ in
             guard enableLifecycle else {

@@ -12,14 +12,15 @@ extension NodeReader {
     static let proxyKeys: Set<String> = ["frontend", "backend", "request_timeout", "max_in_flight"]
 
     mutating func readConfig(_ root: YAMLNode) -> ExporterConfig {
-        guard let top = mapping(root, what: "the top level", allowed: ["sockets"]) else { return ExporterConfig(sockets: []) }
+        guard let top = mapping(root, what: "the top level", allowed: ["sockets", "modules"]) else { return ExporterConfig(sockets: []) }
+        let modules = top["modules"].map { readModules($0) } ?? []
         guard let socketsNode = top["sockets"] else {
-            fail(root, "missing 'sockets': a list of the sockets to run")
-            return ExporterConfig(sockets: [])
+            fail(root, "missing 'sockets': a list of the sockets to run (`sockets: []` for none)")
+            return ExporterConfig(sockets: [], modules: modules)
         }
         guard case .sequence(let sequence) = socketsNode.kind else {
             fail(socketsNode, "'sockets' must be a list")
-            return ExporterConfig(sockets: [])
+            return ExporterConfig(sockets: [], modules: modules)
         }
         var sockets: [SocketConfig] = []
         var seen: [String: Int] = [:]
@@ -33,7 +34,7 @@ extension NodeReader {
             sockets.append(socket)
         }
         checkBindClashes()
-        return ExporterConfig(sockets: sockets)
+        return ExporterConfig(sockets: sockets, modules: modules)
     }
 
     mutating func readSocket(_ node: YAMLNode) -> SocketConfig? {

@@ -82,6 +82,14 @@ public enum MetricCatalog {
     public static let probeAttempts = Family(name: "zmq_probe_attempts_total", kind: .counter, help: "Probe attempts by result (success, timeout, mismatch, error).", labels: ["socket", "result"])
     public static let probeLastSuccess = Family(name: "zmq_probe_last_success_timestamp_seconds", kind: .gauge, help: "Unix time of the last successful probe.", labels: ["socket"])
 
+    // /probe?module=M&target=T (the endpoint's own response only; `socket` is the module name).
+    // zmq_probe_success is shared with the scheduled probes, so ZeroMQProbeFailing covers both.
+    public static let probeTargetDuration = Family(name: "zmq_probe_target_duration_seconds", kind: .gauge, help: "How long this probe of a target took, in seconds, whatever its outcome (a gauge, as blackbox_exporter's probe_duration_seconds).", labels: ["socket"])
+    public static let probeTargetConnect = Family(name: "zmq_probe_target_connect_seconds", kind: .gauge, help: "Time from the start of this probe to the ZMTP handshake with the target completing, in seconds; absent when it never did.", labels: ["socket"])
+    public static let probeTargetResult = Family(name: "zmq_probe_target_result", kind: .gauge, help: "The outcome of this probe of a target (success, timeout, mismatch, connect_failed, unresolvable_host, error); always 1.", labels: ["socket", "result"])
+    public static let probeTargetEvents = Family(name: "zmq_probe_target_events", kind: .gauge, help: "Socket monitor events seen during this probe of a target, by kind.", labels: ["socket", "event"])
+    public static let probeTargetHandshakeFailures = Family(name: "zmq_probe_target_handshake_failures", kind: .gauge, help: "ZMTP handshakes with the target that failed during this probe, by reason.", labels: ["socket", "reason"])
+
     // Proxies
     public static let proxyRequestDuration = Family(name: "zmq_proxy_request_duration_seconds", kind: .histogram, help: "Time from a request entering a ROUTER/DEALER proxy's frontend to its reply leaving it, in seconds.", labels: ["socket"], buckets: .configured)
     public static let proxyInFlight = Family(name: "zmq_proxy_requests_in_flight", kind: .gauge, help: "Requests forwarded by a ROUTER/DEALER proxy and not answered yet.", labels: ["socket"])
@@ -120,6 +128,7 @@ public enum MetricCatalog {
         messagesReceived, messagesSent, bytesReceived, bytesSent, sendFailures,
         tapMessages, tapDecodeErrors, tapLabelValuesDropped, tapMessageAge, tapLastMessage,
         probeSuccess, probeDuration, probeAttempts, probeLastSuccess,
+        probeTargetDuration, probeTargetConnect, probeTargetResult, probeTargetEvents, probeTargetHandshakeFailures,
         proxyRequestDuration, proxyInFlight, proxyUnanswered, proxySubscriptions,
         buildInfo, reloadSuccessful, reloadTimestamp, httpRequests, httpInFlight, renderSeconds,
         appProcessUp, appEventsDropped, appSocketsUnmonitored, preloadFiles,
