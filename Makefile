@@ -15,6 +15,7 @@ all: build
 
 deps:
 	@scripts/ensure-deps.sh test
+	@scripts/ensure-deps.sh docs || echo "chromium could not be installed: the landing-page browser test will be skipped"
 
 deps-bench:
 	@scripts/ensure-deps.sh bench

@@ -15,6 +15,7 @@ public final class Agent: Sendable {
     let context: Context
     private let running = Locked<[RunningSocket]>([])
     private let modules = Locked<[String: ProbeModule]>([:])
+    private let reloadError = Locked<String?>(nil)
     private let reloadLock = Locked<Void>(())
     private let reloadOK: Gauge
     private let reloadTime: Gauge
@@ -51,10 +52,12 @@ public final class Agent: Sendable {
         do {
             let config = try ConfigLoader.load(path: configPath)
             apply(config)
+            reloadError.withLock { $0 = nil }
             logger.info("config reloaded", metadata: ["file": "\(configPath)", "sockets": "\(config.sockets.count)"])
             return nil
         } catch {
             reloadOK.set(Int64(0))
+            reloadError.withLock { $0 = error.description }
             logger.error("config reload failed; the running config stays", metadata: ["file": "\(configPath)", "errors": "\(error)"])
             return error
         }
@@ -166,6 +169,10 @@ public final class Agent: Sendable {
         case .proxy(let proxy): ProxyRunner(config: socket, proxy: proxy, metrics: metrics, context: context, logger: logger)
         }
     }
+
+    /// Why the last reload failed, while the running config is the one before it; nil after a
+    /// successful load.
+    public var lastReloadError: String? { reloadError.withLock { $0 } }
 
     /// The `/probe` module called `name` in the config in effect.
     public func module(named name: String) -> ProbeModule? { modules.withLock { $0[name] } }

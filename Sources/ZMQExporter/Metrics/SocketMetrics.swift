@@ -28,6 +28,8 @@ public final class SocketMetrics: Sendable {
     let totalBytesIn = Atomic<Int>(0)
     let totalMessagesOut = Atomic<Int>(0)
     let totalBytesOut = Atomic<Int>(0)
+    /// Handshakes that failed so far, every reason (the landing page's recent failures).
+    let totalHandshakeFailures = Atomic<Int>(0)
 
     /// - Parameters:
     ///   - owner: groups the series for removal when the socket goes away.
@@ -52,6 +54,11 @@ public final class SocketMetrics: Sendable {
         sendUnroutable = metrics.counter(MetricCatalog.sendFailures, l + [("reason", "unroutable")], owner: owner)
         sendError = metrics.counter(MetricCatalog.sendFailures, l + [("reason", "error")], owner: owner)
         up = metrics.gauge(MetricCatalog.socketUp, l, owner: owner)
+    }
+
+    /// Sends that failed or would block so far, every reason.
+    public var totalSendFailures: Int {
+        Int(sendWouldBlock.current + sendUnroutable.current + sendError.current)
     }
 
     /// Messages and bytes in and out so far.

@@ -16,6 +16,9 @@ final class TapRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
     private let decoderOwner: Locked<MetricOwner>
     let lastMessage: Gauge
     let info: SocketInfoMetrics
+    /// The decoder's message-age histogram, for the landing page (another thread than the
+    /// runner's, which may swap the decoder).
+    private let ages: Locked<Histogram?>
 
     init(config: SocketConfig, tap: TapConfig, metrics: Metrics, context: Context, logger: Logger) {
         let owner = MetricOwner(config.name)
@@ -27,6 +30,7 @@ final class TapRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
         decoderOwner = Locked(tapOwner)
         decoder = TapDecoder(config: tap, socketLabel: config.name, metrics: metrics, owner: tapOwner, buckets: config.buckets)
         lastMessage = metrics.gauge(MetricCatalog.tapLastMessage, [("socket", config.name)], owner: owner)
+        ages = Locked(decoder.messageAge)
         info = SocketInfoMetrics(metrics: metrics, config: config)
         super.init(config: config, owner: owner, context: context, logger: logger)
     }
@@ -45,12 +49,22 @@ final class TapRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
         metrics.remove(owner: oldOwner)
         decoder = next
         decoderOwner.withLock { $0 = fresh }
+        ages.withLock { $0 = next.messageAge }
         info.update(new)
     }
 
     var latencyWindow: LatencyWindow? { nil }
 
-    var summary: String { "" }
+    /// `last message 2.1 s ago · mean age 12 ms` (age when the tap reads a timestamp field).
+    var summary: String {
+        let last = lastMessage.current
+        guard last > 0 else { return "no message yet" }
+        var text = "last message " + LandingPage.ago(WallClock.now() - last)
+        if let ages = ages.withLock({ $0 }), ages.count > 0 {
+            text += " · mean age " + LandingPage.duration(ages.sum / Double(ages.count))
+        }
+        return text
+    }
 
     /// Messages taken per wake-up before the monitor and stop flag are looked at again.
     static let batch = 512
