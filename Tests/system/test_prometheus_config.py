@@ -139,7 +139,7 @@ def test_alerts_follow_mixin_conventions():
         annotations = alert["annotations"]
         assert "{{" not in annotations["summary"], f"{name}: summary must be static"
         assert "{{" in annotations["description"], f"{name}: description must be templated"
-        assert annotations["runbook_url"] == f"docs/runbooks.md#{github_anchor(name)}", name
+        assert annotations["runbook_url"] == f"http://{{{{ $labels.instance }}}}/runbooks#{github_anchor(name)}", name
         assert github_anchor(name) in anchors, f"{name}: no '## {name}' section in docs/runbooks.md"
 
 

@@ -58,6 +58,8 @@ public final class ExporterService: Sendable {
             .html(LandingPage.render(agent: agent, history: history, metricsPath: metricsPath))
         }
         server.addRoute("/-/healthy") { _ in .text("Healthy.\n") }
+        let runbooks = RunbookPage.render()
+        server.addRoute("/runbooks") { _ in .html(runbooks) }
         let readyRegardless = options.readyRegardless
         server.addRoute("/-/ready") { _ in
             let problems = agent.readinessProblems
