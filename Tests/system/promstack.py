@@ -63,6 +63,12 @@ CONTRACT_METRICS = {
     "zmq_probe_duration_seconds": "histogram",
     "zmq_probe_attempts_total": "counter",
     "zmq_probe_last_success_timestamp_seconds": "gauge",
+    # Served by /probe only (one probe of a target).
+    "zmq_probe_target_duration_seconds": "gauge",
+    "zmq_probe_target_connect_seconds": "gauge",
+    "zmq_probe_target_result": "gauge",
+    "zmq_probe_target_events": "gauge",
+    "zmq_probe_target_handshake_failures": "gauge",
     "zmq_proxy_request_duration_seconds": "histogram",
     "zmq_proxy_requests_in_flight": "gauge",
     "zmq_proxy_requests_unanswered_total": "counter",
