@@ -9,6 +9,9 @@ import ZeroMQ
 final class ProxyRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
     /// Its tunables (request_timeout, max_in_flight) change by an update, on the runner's thread.
     private(set) var proxy: ProxyConfig
+    /// From the socket types (wire settings): read by other threads while an update may be
+    /// writing ``proxy`` on the runner's.
+    let kind: ProxyConfig.Kind
     let metrics: Metrics
     let recorders: [MonitorRecorder]
     let info: SocketInfoMetrics
@@ -23,6 +26,7 @@ final class ProxyRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
     init(config: SocketConfig, proxy: ProxyConfig, metrics: Metrics, context: Context, logger: Logger) {
         let owner = MetricOwner(config.name)
         self.proxy = proxy
+        kind = proxy.kind
         self.metrics = metrics
         recorders = config.sides.map { MonitorRecorder(metrics: SocketMetrics(metrics: metrics, label: $0.label, owner: owner)) }
         info = SocketInfoMetrics(metrics: metrics, config: config)
@@ -53,9 +57,9 @@ final class ProxyRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
 
     var metricOwners: [MetricOwner] { [owner, info.owner] }
 
-    var latencyWindow: LatencyWindow? { proxy.kind == .broker ? latencies : nil }
+    var latencyWindow: LatencyWindow? { kind == .broker ? latencies : nil }
 
-    var summary: String { proxy.kind == .broker ? "\(inFlightCount.load(ordering: .relaxed)) in flight" : "" }
+    var summary: String { kind == .broker ? "\(inFlightCount.load(ordering: .relaxed)) in flight" : "" }
 
     /// Messages moved per wake-up before monitors and the stop flag are looked at again.
     static let batch = 1024
