@@ -12,7 +12,7 @@ from .table import Row
 
 DEMO = BENCH_DIR.parent / "examples" / "demo.yml"
 MIB = 1024.0
-PLACEHOLDER = re.compile(r"\$\{([A-Z_]+)\}")
+PLACEHOLDER = re.compile(r"tcp://127\.0\.0\.1:(1555[0-5])\b")
 
 
 def _settle(port):
@@ -29,10 +29,11 @@ def _agent_rss(ctx, config_text, tag, config_path=None):
 
 
 def demo_config():
-    """examples/demo.yml with each ${PORT_PLACEHOLDER} (filled by `zmq-exporter demo`) replaced by
-    a free port: the agent as the demo configures it, without the demo system's traffic."""
+    """examples/demo.yml with each of its demo endpoints (the default ports 15550-15555, which
+    `zmq-exporter demo` moves) on a free port: the agent as the demo configures it, without the
+    demo system's traffic, and no fixed port."""
     ports = {}
-    return PLACEHOLDER.sub(lambda m: str(ports.setdefault(m.group(1), free_port())), DEMO.read_text())
+    return PLACEHOLDER.sub(lambda m: f"tcp://127.0.0.1:{ports.setdefault(m.group(1), free_port())}", DEMO.read_text())
 
 
 def _node_exporter_rss():

@@ -83,7 +83,7 @@ public final class HTTPServer: Sendable {
                 throw error
             }
             bound.withLock { $0 = addresses }
-            logger.info("HTTP server listening", metadata: ["addresses": "\(addresses.map(\.description))"])
+            logger.info("HTTP server listening", metadata: ["addresses": "\(addresses.map(\.description).joined(separator: ","))"])
             return addresses
         }
     }

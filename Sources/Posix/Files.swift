@@ -10,12 +10,17 @@ public enum Files {
     /// Why a file could not be read: errno's text, or that it passed the size limit.
     public struct ReadError: Error, Sendable {
         public let message: String
+        /// Set when the file could not be opened: `strerror(errno)` of `open`.
+        public var openFailure: String? = nil
     }
 
     /// The file's bytes, or why not; a file longer than `limit` bytes is refused.
     public static func contents(_ path: String, limit: Int = .max) -> Result<[UInt8], ReadError> {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return .failure(ReadError(message: "cannot read the file: \(String(cString: strerror(errno)))")) }
+        guard fd >= 0 else {
+            let text = String(cString: strerror(errno))
+            return .failure(ReadError(message: "cannot read the file: \(text)", openFailure: text))
+        }
         defer { close(fd) }
         var bytes: [UInt8] = []
         return withUnsafeTemporaryAllocation(byteCount: 65536, alignment: 1) { chunk in

@@ -15,12 +15,14 @@ extension DemoConfigFile {
 #   producer + workers PUB -> [events XSUB|XPUB] -> event-tap SUB
 #   Lazy Pirate client REQ, service-probe REQ -> [service ROUTER|DEALER] -> 2 REP workers
 #
-# Ports are placeholders that the demo fills in from --demo.port-base N (default 15550):
-#   ${TASKS_FRONTEND}   N+0    ${EVENTS_FRONTEND}  N+2    ${SERVICE_FRONTEND}  N+4
-#   ${TASKS_BACKEND}    N+1    ${EVENTS_BACKEND}   N+3    ${SERVICE_BACKEND}   N+5
+# The ports are those of the default --demo.port-base 15550, so this file is a config like any
+# other (`zmq-exporter check-config examples/demo.yml` passes). With another base N the demo moves
+# each endpoint tcp://127.0.0.1:1555K to port N+K before the agent reads it:
+#   tasks frontend   15550    events frontend  15552    service frontend  15554
+#   tasks backend    15551    events backend   15553    service backend   15555
 # (the demo's result collector binds N+6). With --demo.port-base 0 the proxies bind free ports
-# first and the placeholders get the ports they were given. Every placeholder must appear in a
-# proxy's `bind`, because that is where the demo system connects.
+# first and the endpoints get the ports they were given. Each of these six endpoints must appear
+# in a proxy's `bind`, because that is where the demo system connects.
 #
 # Faults, every 36 s: a misconfigured peer keeps connecting to the tasks frontend with the wrong
 # socket type (PUB) or the wrong security mechanism (CURVE); a pipeline worker crashes and comes
@@ -29,20 +31,20 @@ sockets:
   # The pipeline stage between the producer and the workers. min_peers: the 3 workers.
   - name: tasks
     role: proxy
-    frontend: {type: PULL, bind: ["tcp://127.0.0.1:${TASKS_FRONTEND}"]}
-    backend: {type: PUSH, bind: ["tcp://127.0.0.1:${TASKS_BACKEND}"], min_peers: 3}
+    frontend: {type: PULL, bind: ["tcp://127.0.0.1:15550"]}
+    backend: {type: PUSH, bind: ["tcp://127.0.0.1:15551"], min_peers: 3}
 
   # The event bus: publishers connect PUB to the XSUB frontend, subscribers SUB to the XPUB backend.
   - name: events
     role: proxy
-    frontend: {type: XSUB, bind: ["tcp://127.0.0.1:${EVENTS_FRONTEND}"], min_peers: 4}
-    backend: {type: XPUB, bind: ["tcp://127.0.0.1:${EVENTS_BACKEND}"]}
+    frontend: {type: XSUB, bind: ["tcp://127.0.0.1:15552"], min_peers: 4}
+    backend: {type: XPUB, bind: ["tcp://127.0.0.1:15553"]}
 
   # Counts events by their "event" field; "time" (ms since the epoch) gives each event's age.
   - name: event-tap
     role: tap
     type: SUB
-    connect: ["tcp://127.0.0.1:${EVENTS_BACKEND}"]
+    connect: ["tcp://127.0.0.1:15553"]
     subscribe: [""]
     decode: json
     labels: {event: event}
@@ -53,15 +55,15 @@ sockets:
   # The request/reply service. A request unanswered for 3 s is counted as unanswered.
   - name: service
     role: proxy
-    frontend: {type: ROUTER, bind: ["tcp://127.0.0.1:${SERVICE_FRONTEND}"]}
-    backend: {type: DEALER, bind: ["tcp://127.0.0.1:${SERVICE_BACKEND}"], min_peers: 2}
+    frontend: {type: ROUTER, bind: ["tcp://127.0.0.1:15554"]}
+    backend: {type: DEALER, bind: ["tcp://127.0.0.1:15555"], min_peers: 2}
     request_timeout: 3s
 
   # Checks the service the way its clients use it; the REP workers answer "ping" with "OK ping".
   - name: service-probe
     role: probe
     type: REQ
-    connect: ["tcp://127.0.0.1:${SERVICE_FRONTEND}"]
+    connect: ["tcp://127.0.0.1:15554"]
     interval: 2s
     timeout: 1s
     retries: 1

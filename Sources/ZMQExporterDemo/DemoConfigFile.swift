@@ -4,7 +4,7 @@ import ZMQExporter
 /// user reads is what runs, else the copy built into the binary (``builtIn``, which the system
 /// test `test_demo.py` keeps byte-for-byte equal to the file).
 public struct DemoConfigFile: Sendable {
-    /// The YAML text with its `${NAME}` placeholders.
+    /// The YAML text, its demo endpoints at the default ports (see ``DemoEndpoints/render(_:)``).
     public var text: String
     /// Where the text came from: a path, or "built-in copy of examples/demo.yml".
     public var source: String
@@ -55,7 +55,8 @@ public struct DemoConfigFile: Sendable {
         Path.realPath("/proc/self/exe")
     }
 
-    /// `${...}` tokens in the text that are not demo placeholders, for a clear error.
+    /// `${...}` tokens in the text (placeholders of older demo files, no longer filled in), for
+    /// a clear error.
     public var unknownPlaceholders: [String] {
         let known = Set(DemoEndpoints.Placeholder.allCases.map(\.token))
         var found: [String] = []

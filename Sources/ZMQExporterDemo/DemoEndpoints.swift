@@ -1,7 +1,8 @@
 import ZMQExporter
 /// The ports the demo's placeholders stand for, and where its own sockets bind or connect.
 public struct DemoEndpoints: Sendable, Equatable {
-    /// A `${NAME}` placeholder of examples/demo.yml; its raw value is the offset from the port base.
+    /// An endpoint of examples/demo.yml the demo moves to its port; its raw value is the offset
+    /// from the port base.
     public enum Placeholder: Int, CaseIterable, Sendable {
         case tasksFrontend, tasksBackend, eventsFrontend, eventsBackend, serviceFrontend, serviceBackend
 
@@ -16,14 +17,17 @@ public struct DemoEndpoints: Sendable, Equatable {
             }
         }
 
-        /// The text in the file: `${NAME}`.
-        public var token: String { "${\(name)}" }
+        /// The text in the file: the endpoint at the default port base, `tcp://127.0.0.1:1555K`.
+        public var token: String { "tcp://127.0.0.1:\(DemoEndpoints.filePortBase + rawValue)" }
     }
 
     /// The port of each placeholder.
     public var ports: [Placeholder: Int]
     /// Where the result collector binds: `tcp://127.0.0.1:<base+6>`, or port `*` for base 0.
     public var collectorBind: String
+
+    /// The port base examples/demo.yml is written for (the default of --demo.port-base).
+    public static let filePortBase = 15550
 
     /// The offset of the collector's port from the port base.
     public static let collectorOffset = Placeholder.allCases.count
@@ -45,11 +49,15 @@ public struct DemoEndpoints: Sendable, Equatable {
         "tcp://127.0.0.1:\(ports[placeholder] ?? 0)"
     }
 
-    /// `text` with every placeholder replaced by its port.
+    /// `text` with each demo endpoint moved to its port. In two steps, so that an endpoint moved
+    /// onto another's default port (base 15551) is not moved again.
     public func render(_ text: String) -> String {
         var result = text
         for placeholder in Placeholder.allCases {
-            result.replace(placeholder.token, with: String(ports[placeholder] ?? 0))
+            result.replace(placeholder.token, with: "\u{0}\(placeholder.rawValue)\u{0}")
+        }
+        for placeholder in Placeholder.allCases {
+            result.replace("\u{0}\(placeholder.rawValue)\u{0}", with: endpoint(placeholder))
         }
         return result
     }

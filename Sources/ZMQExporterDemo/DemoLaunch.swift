@@ -2,7 +2,8 @@ import Posix
 import ZMQExporter
 /// Starts the agent on the demo's configuration and works out the ports the demo system uses.
 ///
-/// With a port base N the placeholders become N, N+1, ... and the agent starts as configured.
+/// With a port base N the demo endpoints (ports 15550-15555 in the file) move to N, N+1, ... and
+/// the agent starts as configured.
 /// With base 0 there is no fixed port to give them, so the start has two steps: the proxies bind
 /// port `*` first, then the placeholders get the ports libzmq picked and the rest of the config
 /// (the tap and the probe, which connect) starts; the proxies' configs stay the same, so the
@@ -18,7 +19,7 @@ public enum DemoLaunch {
     public static func start(_ agent: Agent, file: DemoConfigFile, portBase: Int, timeout: Duration = .seconds(5)) throws(Failure) -> DemoEndpoints {
         if let unknown = file.unknownPlaceholders.first {
             let known = DemoEndpoints.Placeholder.allCases.map(\.token).joined(separator: ", ")
-            throw Failure(description: "\(file.source): unknown placeholder \(unknown) (known: \(known))")
+            throw Failure(description: "\(file.source): \(unknown) is not filled in: write the demo's endpoints at their default ports (\(known))")
         }
         // Stand-in ports, one per placeholder, to find which proxy side binds each one.
         let markers = DemoEndpoints(ports: Dictionary(uniqueKeysWithValues: DemoEndpoints.Placeholder.allCases.map { ($0, 60001 + $0.rawValue) }), collectorBind: "")

@@ -12,7 +12,25 @@ import ZeroMQ
 @main
 enum ZMQExporterCommand {
     static let program = "zmq-exporter"
-    static let version = "zmq-exporter \(Agent.version) (libzmq \(ZMQ.versionString))"
+    /// As the Prometheus exporters print it (`version X (branch: B, revision: R)`, then build
+    /// facts), plus the libzmq this binary runs on.
+    static let version = """
+        zmq-exporter, version \(BuildInfo.version) (branch: \(BuildInfo.branch), revision: \(BuildInfo.revision))
+          build date:       \(BuildInfo.buildDate)
+          swift version:    \(BuildInfo.swiftVersion)
+          libzmq version:   \(ZMQ.versionString)
+          platform:         linux/\(architecture)
+        """
+
+    static var architecture: String {
+        #if arch(x86_64)
+        "amd64"
+        #elseif arch(arm64)
+        "arm64"
+        #else
+        "unknown"
+        #endif
+    }
     static let commands: [(name: String, summary: String)] = [
         ("run", "Run the agent (the default when no command is given)."),
         ("check-config", "Check a configuration file and print a summary of each socket."),
@@ -32,7 +50,11 @@ enum ZMQExporterCommand {
         }
         if command == "help" {
             let topic = arguments.first ?? "run"
-            guard commands.contains(where: { $0.name == topic && topic != "help" }) else { usageFailure("unknown command '\(topic)'") }
+            if topic == "help" {
+                StandardStream.output.write("usage: \(program) help [<command>]\n\nShow help for a command: \(commands.map(\.name).filter { $0 != "help" }.joined(separator: ", ")) (run when none is given).\n")
+                exit(0)
+            }
+            guard commands.contains(where: { $0.name == topic }) else { usageFailure("unknown command '\(topic)'") }
             StandardStream.output.write(help(for: topic))
             exit(0)
         }
@@ -164,7 +186,9 @@ enum ZMQExporterCommand {
         do {
             let config = try ConfigLoader.load(path: file)
             for socket in config.sockets { StandardStream.output.write(ConfigSummary.line(socket) + "\n") }
-            StandardStream.output.write("\(file): \(config.sockets.count) socket(s), OK\n")
+            for module in config.modules { StandardStream.output.write(ConfigSummary.line(module) + "\n") }
+            let modules = config.modules.isEmpty ? "" : ", \(config.modules.count) module(s)"
+            StandardStream.output.write("\(file): \(config.sockets.count) socket(s)\(modules), OK\n")
             return 0
         } catch {
             StandardStream.error.write("\(error)\n")
@@ -184,11 +208,15 @@ struct WebOptions {
     var healthWithoutAuth = false
     var handshakeTimeout = Duration.seconds(10)
     var webSecurity: WebSecuritySetup?
+    var readyRegardless: Bool
+    var enableLifecycle: Bool
 
     static func declare(in flags: inout FlagSet, defaultAddress: String) {
         flags.repeated("web.listen-address", placeholder: defaultAddress, help: "Address to listen on for the web interface and telemetry; repeat for several (e.g. :10027, 127.0.0.1:0, [::1]:10027).")
         flags.value("web.telemetry-path", default: "/metrics", placeholder: "/metrics", help: "Path under which to expose metrics.")
         flags.value("web.max-requests", default: "40", placeholder: "40", help: "Maximum number of parallel scrape requests; 0 disables the limit.")
+        flags.toggle("web.enable-lifecycle", help: "Enable POST /-/reload (without it the endpoint answers 403); SIGHUP reloads either way.")
+        flags.toggle("web.ready-regardless", help: "Answer /-/ready with 200 even while a socket is down (a bind or connect failed and is being retried); the body still lists them.")
         flags.value("log.level", default: "info", placeholder: "info", help: "Only log messages with the given severity or above: debug, info, warn, error.")
         flags.value("log.format", default: "logfmt", placeholder: "logfmt", help: "Output format of log messages: logfmt or json.")
         declareSecurity(in: &flags)
@@ -197,6 +225,14 @@ struct WebOptions {
     init(_ parsed: FlagSet.Parsed, defaultAddress: String) throws(UsageError) {
         listenAddresses = parsed.values("web.listen-address")
         if listenAddresses.isEmpty { listenAddresses = [defaultAddress] }
+        // Refused here, before any ZeroMQ socket is bound, rather than after the agent started.
+        for address in listenAddresses {
+            do {
+                try ExporterService.validate(listenAddress: address)
+            } catch {
+                throw UsageError("--web.listen-address '\(address)': \(error)")
+            }
+        }
         telemetryPath = parsed.value("web.telemetry-path")
         guard telemetryPath.hasPrefix("/") else { throw UsageError("--web.telemetry-path must start with /") }
         maxRequests = try parsed.integer("web.max-requests")
@@ -220,6 +256,8 @@ struct WebOptions {
             throw UsageError("--web.tls-handshake-timeout must be a duration like 10s or 500ms, not '\(timeout)'")
         }
         handshakeTimeout = parsedTimeout
+        readyRegardless = parsed.toggle("web.ready-regardless")
+        enableLifecycle = parsed.toggle("web.enable-lifecycle")
     }
 
     func makeLogger() -> Logger {
@@ -233,6 +271,8 @@ struct WebOptions {
         options.telemetryPath = telemetryPath
         options.maxRequests = maxRequests
         options.webSecurity = webSecurity
+        options.readyRegardless = readyRegardless
+        options.enableLifecycle = enableLifecycle
         return options
     }
 }

@@ -76,12 +76,15 @@ import ZeroMQ
     @Test(arguments: [
         ("250ms", Duration.milliseconds(250)), ("5s", .seconds(5)), ("1.5s", .milliseconds(1500)),
         ("2m", .seconds(120)), ("1h", .seconds(3600)), ("100us", .microseconds(100)), ("0s", .zero),
+        // Prometheus's forms: several units, largest first; d, w and y.
+        ("1m30s", .seconds(90)), ("1h30m", .seconds(5400)), ("2d", .seconds(172_800)), ("1w", .seconds(604_800)),
+        ("1y", .seconds(31_536_000)), ("1h0m0s", .seconds(3600)), ("1s500ms", .milliseconds(1500)), ("250µs", .microseconds(250)),
     ])
     func durations(text: String, value: Duration) {
         #expect(ConfigValues.duration(text) == value)
     }
 
-    @Test(arguments: ["5", "s", "ms", "-1s", "1.5.2s", "5 s", "5sec", "1e3ms", "inf s", ""])
+    @Test(arguments: ["5", "s", "ms", "-1s", "1.5.2s", "5 s", "5sec", "1e3ms", "inf s", "", "30s1m", "1s1s", "1m1", "100y"])
     func notDurations(text: String) {
         #expect(ConfigValues.duration(text) == nil)
     }

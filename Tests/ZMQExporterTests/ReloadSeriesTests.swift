@@ -33,8 +33,11 @@ import ZeroMQ
         try Self.send(3, #"{"event": "a", "kind": "x"}"#, to: try agent.endpoint("events"), peers: peers)
         try await agent.expectValues([Expectation("zmq_tap_messages_total", ["socket": "events", "event": "a"], 3)])
 
-        agent.apply(try ConfigLoader.parse(Self.jsonTap("events", labels: "{kind: kind}")))
-        try await waitUntil("the tap to be set up again") { agent.isReady }
+        let runner = try agent.runner("events")
+        let updated = try ConfigLoader.parse(Self.jsonTap("events", labels: "{kind: kind}"))
+        agent.apply(updated)
+        // Labels are a tunable: the running tap takes them in place.
+        try await waitUntil("the tap to take the new labels") { runner.config == updated.sockets[0] }
         try Self.send(2, #"{"event": "a", "kind": "x"}"#, to: try agent.endpoint("events"), peers: peers)
         try await agent.expectValues([
             Expectation("zmq_tap_messages_total", ["socket": "events", "kind": "x"], 2),
@@ -87,8 +90,13 @@ import ZeroMQ
         try await agent.expectValues([Expectation("zmq_tap_messages_total", ["socket": "ages", "event": "a"], 4)])
         let endpoint = try agent.endpoint("ages")
 
-        agent.apply(try ConfigLoader.parse(Self.jsonTap("ages", labels: "{event: event}", extra: timestamp + "\n    buckets: [1, 2]")))
-        try await waitUntil("the tap to be set up again") { agent.isReady && (try? agent.endpoint("ages")) != endpoint }
+        let runner = try agent.runner("ages")
+        let updated = try ConfigLoader.parse(Self.jsonTap("ages", labels: "{event: event}", extra: timestamp + "\n    buckets: [1, 2]"))
+        agent.apply(updated)
+        // Buckets are a tunable: the same runner and socket take them in place.
+        try await waitUntil("the tap to take the new buckets") { runner.config == updated.sockets[0] }
+        #expect(try agent.runner("ages") === runner)
+        #expect(try agent.endpoint("ages") == endpoint)
         let scrape = agent.scrape()
         #expect(scrape.value("zmq_tap_messages_total", ["socket": "ages", "event": "a"]) == 4)
         #expect(scrape.value("zmq_socket_messages_received_total", ["socket": "ages"]) == 4)
@@ -101,7 +109,8 @@ import ZeroMQ
         let agent = try await startAgent(base)
         defer { agent.stop() }
         let settled = agent.metrics.ownership
-        #expect(settled.owners == 4)
+        // Per tap: its socket's, its decoder's and its info's.
+        #expect(settled.owners == 6)
         for round in 0..<6 {
             let extra = "    rcvhwm: \(1000 + round)"
             agent.apply(try ConfigLoader.parse("sockets:\n" + ReloadTests.tap("one", extra: extra) + "\n" + ReloadTests.tap("two")))

@@ -49,8 +49,12 @@ import Testing
 
     @Test func demoPlaceholdersAndTaskIDs() {
         let endpoints = DemoEndpoints(base: 20000)
-        #expect(endpoints.render("a ${TASKS_FRONTEND} b ${TASKS_FRONTEND} ${SERVICE_BACKEND}") == "a 20000 b 20000 20005")
-        let file = DemoConfigFile(text: "${TASKS_BACKEND} ${NOPE} ${NOPE} ${ALSO", source: "test")
+        #expect(endpoints.render("a tcp://127.0.0.1:15550 b tcp://127.0.0.1:15550 tcp://127.0.0.1:15555")
+                == "a tcp://127.0.0.1:20000 b tcp://127.0.0.1:20000 tcp://127.0.0.1:20005")
+        // Moved once: base 15551 puts tasks frontend on 15551, which is not moved again to 15552.
+        #expect(DemoEndpoints(base: 15551).render("tcp://127.0.0.1:15550 tcp://127.0.0.1:15551")
+                == "tcp://127.0.0.1:15551 tcp://127.0.0.1:15552")
+        let file = DemoConfigFile(text: "tcp://127.0.0.1:15551 ${NOPE} ${NOPE} ${ALSO", source: "test")
         #expect(file.unknownPlaceholders == ["${NOPE}"])
         #expect(PipelineWorker.taskID("{\"id\":42,\"work\":3}") == 42)
         #expect(PipelineWorker.taskID("{\"task\":1}") == nil)

@@ -127,10 +127,10 @@ class CounterWatch:
 
 
 @contextmanager
-def running_agent(fixture: str, workdir: Path, **values):
+def running_agent(fixture: str, workdir: Path, flags: tuple[str, ...] = (), **values):
     """The agent on a rendered fixture, ready, with a counter watch and its settled resources."""
     config = render(fixture, workdir, **values)
-    with exporter(config, workdir) as exp:
+    with exporter(config, workdir, *flags) as exp:
         wait_until("/-/ready 200", lambda: exp.request("/-/ready")[0] == 200, timeout=20)
         watch = CounterWatch(exp.url)
         watch.scrape()

@@ -22,6 +22,7 @@ import pytest
 import zmq
 from prometheus_client.parser import text_string_to_metric_families
 
+REPO = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"
 BIN = os.environ.get("ZMQ_EXPORTER_BIN", "")
 
@@ -182,9 +183,15 @@ def system_libzmq_version() -> str:
 
 def test_version_prints_libzmq_version():
     result = subprocess.run([BIN, "--version"], capture_output=True, text=True, timeout=10)
-    assert result.returncode == 0, result.stderr
-    # pyzmq bundles its own libzmq; the exporter links the system's.
-    assert f"libzmq {system_libzmq_version()}" in result.stdout, result.stdout
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    # As the Prometheus exporters print it; the Makefile writes the git facts before building.
+    assert re.fullmatch(r"zmq-exporter, version \S+ \(branch: \S+, revision: \S+\)", lines[0]), result.stdout
+    assert f"libzmq version:   {system_libzmq_version()}" in result.stdout, result.stdout
+    assert re.search(r"swift version:\s+6\.", result.stdout), result.stdout
+    head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True, cwd=REPO)
+    if head.returncode == 0 and os.environ.get("ZMQ_EXPORTER_BUILT_BY_MAKE"):
+        assert f"revision: {head.stdout.strip()}" in lines[0], result.stdout
 
 
 def test_help_lists_every_flag_and_command():
@@ -233,12 +240,38 @@ def test_check_config_reports_every_error():
     assert result.returncode == 1
     errors = result.stderr.strip().splitlines()
     assert errors == [
-        f"{path}:5:11: a tap's type PUB does not fit here (use one of SUB, PULL, PAIR, DEALER, ROUTER)",
+        f"{path}:5:11: socket 'jobs': a tap's type PUB does not fit here (use one of SUB, PULL, PAIR, DEALER, ROUTER)",
         f"{path}:10:14: probe 'echo': connect 'tcp://127.0.0.1:*': port * is for bind only",
-        f"{path}:11:15: interval 'often' is not a duration like 250ms, 5s or 1m",
+        f"{path}:11:15: socket 'echo': interval 'often' is not a duration like 250ms, 5s, 1m30s or 2h",
         f"{path}:14:15: proxy 'broker' pairs ROUTER/PUSH: use one of ROUTER/DEALER, XSUB/XPUB, PULL/PUSH",
     ], result.stderr
     assert result.stdout == ""
+
+
+def test_every_example_passes_check_config():
+    for path in sorted((REPO / "examples").glob("*.yml")):
+        result = subprocess.run([BIN, "check-config", str(path)], capture_output=True, text=True, timeout=10)
+        assert result.returncode == 0, (path.name, result.stderr)
+
+
+def test_a_missing_config_file_is_named_without_a_position(tmp_path):
+    missing = tmp_path / "zmq-exporter.yml"
+    for args in (["check-config", str(missing)], ["--config.file", str(missing), "--web.listen-address", "127.0.0.1:0"]):
+        result = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=10)
+        assert result.returncode == 1
+        assert f"cannot open {missing}: No such file or directory" in result.stderr, result.stderr
+        assert ":0:0" not in result.stderr
+
+
+def test_help_help_and_a_bad_listen_address_before_any_socket(tmp_path):
+    result = subprocess.run([BIN, "help", "help"], capture_output=True, text=True, timeout=10)
+    assert result.returncode == 0 and result.stdout.startswith("usage: zmq-exporter help"), result
+    # The address is refused before the config's sockets exist: nothing is bound, nothing logged.
+    config = render("reloaded.yml", tmp_path)
+    result = subprocess.run([BIN, "--config.file", str(config), "--web.listen-address", "127.0.0.1:99999"],
+                            capture_output=True, text=True, timeout=10)
+    assert result.returncode == 2, result
+    assert "--web.listen-address '127.0.0.1:99999'" in result.stderr and "level=" not in result.stderr, result.stderr
 
 
 def test_run_with_a_bad_config_exits_1():
@@ -263,7 +296,7 @@ def held_port():
 
 
 @contextmanager
-def agent_with_peers(tmp_path: Path):
+def agent_with_peers(tmp_path: Path, *extra: str):
     """The agent on agent.yml with a REP peer for its probe and a port its `taken` tap cannot bind."""
     with zmq_context() as ctx, held_port() as taken:
         rep = ctx.socket(zmq.REP)
@@ -273,19 +306,27 @@ def agent_with_peers(tmp_path: Path):
         try:
             config = render("agent.yml", tmp_path, probe_endpoint=f"tcp://127.0.0.1:{port}",
                             taken_endpoint=f"tcp://127.0.0.1:{taken}")
-            with exporter(config, tmp_path) as exp:
-                yield exp, ctx, config
+            with exporter(config, tmp_path, *extra) as exp:
+                yield exp, ctx, config, taken
         finally:
             replier.stop()
 
 
 def test_metrics_count_traffic_and_pass_promtool(tmp_path):
-    with agent_with_peers(tmp_path) as (exp, ctx, _):
+    with agent_with_peers(tmp_path) as (exp, ctx, _, taken):
         assert exp.request("/-/healthy")[0] == 200
-        wait_until("/-/ready 200", lambda: exp.request("/-/ready")[0] == 200)
-
-        # A failed bind is counted, and the rest still serves.
-        exp.wait_value("zmq_socket_events_total", {"socket": "taken", "event": "bind_failed"}, 1)
+        # Not ready while `taken` cannot bind, and /-/ready says which socket and why, alone.
+        failing = f"taken: bind tcp://127.0.0.1:{taken}: Address already in use"
+        wait_until("/-/ready naming only the taken socket",
+                   lambda: exp.request("/-/ready") == (503, f"Not ready; sockets not up:\n{failing}\n"))
+        # A failed bind is counted, shown as down with its reason, and the rest still serves.
+        wait_until("bind_failed counted", lambda: (exp.value("zmq_socket_events_total", {"socket": "taken", "event": "bind_failed"}) or 0) >= 1)
+        assert exp.value("zmq_socket_up", {"socket": "taken"}) == 0
+        assert exp.value("zmq_socket_up", {"socket": "jobs"}) == 1
+        assert exp.value("zmq_socket_setup_errors_total", {"socket": "taken", "reason": "address_in_use"}) >= 1
+        assert "bind failed; retrying" in exp.log.read_text()
+        page = exp.request("/")[1]
+        assert 'class="socket down"' in page and failing in page
 
         push = ctx.socket(zmq.PUSH)
         push.connect(exp.bound_endpoint("jobs"))
@@ -347,8 +388,10 @@ def test_metrics_count_traffic_and_pass_promtool(tmp_path):
 
 
 def test_reload_keeps_old_sockets_on_a_bad_config(tmp_path):
-    with agent_with_peers(tmp_path) as (exp, ctx, config):
+    with agent_with_peers(tmp_path, "--web.ready-regardless", "--web.enable-lifecycle") as (exp, ctx, config, _):
+        # --web.ready-regardless: 200 although `taken` is down, and the body still names it.
         wait_until("/-/ready 200", lambda: exp.request("/-/ready")[0] == 200)
+        assert "taken: bind" in exp.request("/-/ready")[1]
         jobs = exp.bound_endpoint("jobs")
         push = ctx.socket(zmq.PUSH)
         push.connect(jobs)
@@ -378,6 +421,19 @@ def test_reload_keeps_old_sockets_on_a_bad_config(tmp_path):
         push.send(b"after a good reload")
         exp.wait_value("zmq_socket_messages_received_total", {"socket": "jobs"}, 3)
         assert exp.value("zmq_socket_events_total", {"socket": "jobs", "event": "accepted"}) == 1
+
+
+def test_reload_over_http_needs_the_lifecycle_flag(tmp_path):
+    """POST /-/reload is 403 without --web.enable-lifecycle and changes nothing; SIGHUP works."""
+    config = render("reloaded.yml", tmp_path)
+    with exporter(config, tmp_path) as exp:
+        wait_until("/-/ready 200", lambda: exp.request("/-/ready")[0] == 200)
+        config.write_text((FIXTURES / "bad.yml").read_text())
+        status, body = exp.request("/-/reload", "POST")
+        assert status == 403 and "--web.enable-lifecycle" in body, (status, body)
+        assert exp.value("zmq_exporter_config_last_reload_successful", {}) == 1
+        os.kill(exp.proc.pid, signal.SIGHUP)
+        exp.wait_value("zmq_exporter_config_last_reload_successful", {}, 0)
 
 
 def test_sigterm_exits_zero_within_5s(tmp_path):

@@ -174,6 +174,13 @@ def test_demo_shows_every_promised_metric_and_stops_on_sigterm():
     assert code == 0, demo.stderr[-20:]
     final = [line for line in demo.lines if line.startswith("final demo:")]
     assert final, demo.lines[-5:]
+    # Its log is logfmt with only the levels --log.level knows, and plain values (no JSON lists).
+    logged = [line for line in demo.stderr if line.startswith("ts=")]
+    assert logged, demo.stderr[-5:]
+    for line in logged:
+        level = re.search(r" level=(\S+) ", line)
+        assert level and level.group(1) in {"debug", "info", "warn", "error"}, line
+        assert not re.search(r'=\[|=\{|="\[|="\{', line), line
     produced, collected = map(int, SUMMARY.search(final[0]).groups())
     assert collected > 0 and produced - collected <= 40, final[0]
 

@@ -183,11 +183,14 @@ def test_endpoints_that_cannot_work_leave_the_rest_serving(tmp_path):
     holder.listen(1)
     missing = tmp_path / "no" / "such" / "dir"
     try:
-        with running_agent("faults-endpoints.yml", tmp_path, taken_endpoint=f"tcp://127.0.0.1:{holder.getsockname()[1]}",
+        with running_agent("faults-endpoints.yml", tmp_path, flags=("--web.ready-regardless", "--web.enable-lifecycle"), taken_endpoint=f"tcp://127.0.0.1:{holder.getsockname()[1]}",
                            missing_dir=str(missing)) as (exp, watch, _):
+            # Failed binds are retried (1 s, then doubling), each counted.
             watch.wait("both failed binds", lambda w:
-                       w.value("zmq_socket_events_total", socket="taken", event="bind_failed") == 1
-                       and w.value("zmq_socket_events_total", socket="ipc-bind", event="bind_failed") == 1)
+                       w.value("zmq_socket_events_total", socket="taken", event="bind_failed") >= 1
+                       and w.value("zmq_socket_events_total", socket="ipc-bind", event="bind_failed") >= 1)
+            assert watch.value("zmq_socket_up", socket="taken") == 0 and watch.value("zmq_socket_up", socket="ok") == 1
+            assert watch.value("zmq_socket_setup_errors_total", socket="ipc-bind", reason="no_such_directory") >= 1
             baseline = Resources.of(exp.proc.pid)
             # Reloads of the same config and SIGHUPs must neither leak nor stop the healthy tap.
             for round in range(4):
@@ -356,7 +359,7 @@ class Traffic:
 
 def test_reload_during_heavy_proxy_traffic(tmp_path):
     ports = {"frontend": str(free_port()), "backend": str(free_port())}
-    with running_agent("faults-reload-a.yml", tmp_path, **ports) as (exp, watch, config):
+    with running_agent("faults-reload-a.yml", tmp_path, flags=("--web.enable-lifecycle",), **ports) as (exp, watch, config):
         baseline = Resources.of(exp.proc.pid)
         with zmq_context() as ctx:
             traffic = Traffic(ctx, f"tcp://127.0.0.1:{ports['frontend']}", f"tcp://127.0.0.1:{ports['backend']}")

@@ -54,6 +54,26 @@ def test_promtool_check_config_passes():
     assert "1 rule files found" in result.stdout
 
 
+def test_the_commented_probe_job_is_valid_once_uncommented(tmp_path):
+    """The /probe example job in prometheus.yml, uncommented, passes promtool and relabels as
+    blackbox_exporter's does: the endpoint becomes ?target= and the instance label."""
+    text = (REPO / "prometheus.yml").read_text()
+    begin, end = text.index("  # probe example begin\n"), text.index("  # probe example end")
+    block = text[begin:end].splitlines()[1:]
+    assert block and all(line.startswith("  # ") for line in block), block
+    uncommented = "\n".join("  " + line[4:] for line in block)
+    config = text[:begin] + uncommented + "\n" + text[end:]
+    config = config.replace("alerts/*.yml", str(REPO / "alerts" / "*.yml"))
+    path = tmp_path / "prometheus.yml"
+    path.write_text(config)
+    result = run("promtool", "check", "config", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    job = next(j for j in yaml.safe_load(config)["scrape_configs"] if j["job_name"] == "zeromq-probe")
+    assert job["metrics_path"] == "/probe" and job["params"]["module"]
+    targets = [r.get("target_label") for r in job["relabel_configs"]]
+    assert targets == ["__param_target", "instance", "__address__"], targets
+
+
 def test_promtool_check_rules_passes():
     result = run("promtool", "check", "rules", str(RULES))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -119,7 +139,7 @@ def test_alerts_follow_mixin_conventions():
         annotations = alert["annotations"]
         assert "{{" not in annotations["summary"], f"{name}: summary must be static"
         assert "{{" in annotations["description"], f"{name}: description must be templated"
-        assert annotations["runbook_url"] == f"docs/runbooks.md#{github_anchor(name)}", name
+        assert annotations["runbook_url"] == f"http://{{{{ $labels.instance }}}}/runbooks#{github_anchor(name)}", name
         assert github_anchor(name) in anchors, f"{name}: no '## {name}' section in docs/runbooks.md"
 
 

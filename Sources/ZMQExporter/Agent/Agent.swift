@@ -14,6 +14,8 @@ public final class Agent: Sendable {
     public let configPath: String?
     let context: Context
     private let running = Locked<[RunningSocket]>([])
+    private let modules = Locked<[String: ProbeModule]>([:])
+    private let reloadError = Locked<String?>(nil)
     private let reloadLock = Locked<Void>(())
     private let reloadOK: Gauge
     private let reloadTime: Gauge
@@ -36,7 +38,7 @@ public final class Agent: Sendable {
         self.context = try context ?? Context(maxSockets: .max)
         reloadOK = metrics.gauge(MetricCatalog.reloadSuccessful, [])
         reloadTime = metrics.gauge(MetricCatalog.reloadTimestamp, [])
-        metrics.gauge(MetricCatalog.buildInfo, [("version", Self.version), ("libzmq_version", ZMQ.versionString)]).set(Int64(1))
+        metrics.gauge(MetricCatalog.buildInfo, BuildInfo.labels(libzmq: ZMQ.versionString)).set(Int64(1))
     }
 
     /// Starts every socket of `config`. Call once; later changes go through ``apply(_:)``.
@@ -52,20 +54,26 @@ public final class Agent: Sendable {
         do {
             let config = try ConfigLoader.load(path: configPath)
             apply(config)
+            reloadError.withLock { $0 = nil }
             logger.info("config reloaded", metadata: ["file": "\(configPath)", "sockets": "\(config.sockets.count)"])
             return nil
         } catch {
             reloadOK.set(Int64(0))
+            reloadError.withLock { $0 = error.description }
             logger.error("config reload failed; the running config stays", metadata: ["file": "\(configPath)", "errors": "\(error)"])
             return error
         }
     }
 
     /// Makes the running sockets match `config`: unchanged sockets keep running (and their
-    /// series, untouched); removed ones stop and their series go away; changed ones restart.
-    /// A restarted socket keeps the series its new runner makes again (its counters go on,
-    /// so `rate()` sees no reset) and the ones that still describe it (see ``carriesOver``);
-    /// every other series of the old socket (labels or a role it no longer has) goes away.
+    /// series, untouched); removed ones stop and their series go away. A socket whose change is
+    /// only in its tunables (``SocketConfig/tunables``: thresholds, labels, buckets, probe timing)
+    /// is updated in place by its own thread: no socket closes, no peer is disconnected, counters
+    /// go on. One whose wire changed (endpoints, socket type, options set at bind/connect)
+    /// restarts; it keeps the series its new runner makes again (its counters go on, so
+    /// `rate()` sees no reset) and the ones that still describe it (see ``carriesOver``); every
+    /// other series of the old socket (labels or a role it no longer has) goes away. The log
+    /// says which sockets restarted or changed in place, and which settings did.
     public func apply(_ config: ExporterConfig) {
         reloadLock.withLock { _ in
             let current = running.withLock { $0 }
@@ -76,11 +84,24 @@ public final class Agent: Sendable {
             var toStop: [RunningSocket] = current.filter { !wanted.contains($0.config.name) }
             var changed: [(new: SocketConfig, old: RunningSocket?)] = []
             for socket in config.sockets {
-                if let existing = byName[socket.name], existing.config == socket {
+                guard let existing = byName[socket.name] else {
+                    changed.append((socket, nil))
+                    continue
+                }
+                if existing.config == socket {
                     next.append(existing)
+                } else if existing.config.wire == socket.wire {
+                    existing.runner.update(socket)
+                    logger.info("socket updated in place", metadata: [
+                        "socket": "\(socket.name)", "changed": "\(socket.changedFields(from: existing.config).joined(separator: ","))",
+                    ])
+                    next.append(RunningSocket(config: socket, runner: existing.runner))
                 } else {
-                    if let existing = byName[socket.name] { toStop.append(existing) }
-                    changed.append((socket, byName[socket.name]))
+                    logger.info("socket restarts", metadata: [
+                        "socket": "\(socket.name)", "changed": "\(socket.wire.changedFields(from: existing.config.wire).joined(separator: ","))",
+                    ])
+                    toStop.append(existing)
+                    changed.append((socket, existing))
                 }
             }
             // Stop first so a restarted socket can bind its endpoints again; ask all at once
@@ -95,8 +116,14 @@ public final class Agent: Sendable {
             for (socket, old) in changed {
                 let runner = makeRunner(socket)
                 if let old {
-                    metrics.adopt(from: old.runner.owner, into: runner.owner) { family, labels in
-                        Self.carriesOver(family, labels, from: old.config, to: socket)
+                    // Each old owner's series go to the new owner of the same name (a tap's
+                    // decoder series to the new decoder's owner), others to the runner's.
+                    let newOwners = runner.metricOwners
+                    for oldOwner in old.runner.metricOwners {
+                        let into = newOwners.first { $0.name == oldOwner.name } ?? runner.owner
+                        metrics.adopt(from: oldOwner, into: into) { family, labels in
+                            Self.carriesOver(family, labels, from: old.config, to: socket)
+                        }
                     }
                 }
                 started.append(RunningSocket(config: socket, runner: runner))
@@ -113,6 +140,7 @@ public final class Agent: Sendable {
             let order = Dictionary(uniqueKeysWithValues: config.sockets.enumerated().map { ($1.name, $0) })
             next.sort { order[$0.config.name]! < order[$1.config.name]! }
             running.withLock { $0 = next }
+            modules.withLock { $0 = Dictionary(uniqueKeysWithValues: config.modules.map { ($0.name, $0) }) }
             reloadOK.set(Int64(1))
             reloadTime.set(WallClock.now())
         }
@@ -146,11 +174,39 @@ public final class Agent: Sendable {
         }
     }
 
+    /// Why the last reload failed, while the running config is the one before it; nil after a
+    /// successful load.
+    public var lastReloadError: String? { reloadError.withLock { $0 } }
+
+    /// The `/probe` module called `name` in the config in effect.
+    public func module(named name: String) -> ProbeModule? { modules.withLock { $0[name] } }
+
+    /// The names of the `/probe` modules, sorted.
+    public var moduleNames: [String] { modules.withLock { $0.keys.sorted() } }
+
     /// The running sockets, in config order.
     public var sockets: [any SocketRunnerStatus] { running.withLock { $0.map(\.runner) } }
 
     /// Whether every configured socket has been set up.
     public var isReady: Bool { running.withLock { $0.allSatisfy { $0.runner.isReady } } }
+
+    /// One line for each socket side that is not up, naming it and saying why
+    /// (`tasks.backend: bind tcp://127.0.0.1:5557: Address already in use`); empty when every
+    /// socket is up.
+    public var readinessProblems: [String] {
+        sockets.flatMap { Self.problems(of: $0) }
+    }
+
+    static func problems(of runner: any SocketRunnerStatus) -> [String] {
+        let failures = runner.setupFailures
+        var lines: [String] = []
+        for (index, side) in runner.config.sides.enumerated() {
+            let sideFailures = index < failures.count ? failures[index] : []
+            lines += sideFailures.map { "\(side.label): \($0)" }
+        }
+        if lines.isEmpty && !runner.isReady { lines.append("\(runner.config.name): being set up") }
+        return lines
+    }
 
     /// Stops every socket (each closes with its linger) within `timeout`.
     public func stop(timeout: Duration = .seconds(5)) {

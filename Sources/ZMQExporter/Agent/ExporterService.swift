@@ -14,6 +14,12 @@ public final class ExporterService: Sendable {
         public var limits = Limits()
         /// From --web.config.file: TLS, basic auth, headers, rate limit; nil serves plain HTTP.
         public var webSecurity: WebSecuritySetup?
+        /// `/-/ready` answers 200 even while a socket is down (still listing what is wrong).
+        public var readyRegardless = false
+        /// `POST /-/reload` reloads the config; without it the endpoint answers 403 (as
+        /// Prometheus's `--web.enable-lifecycle`), so anyone who can reach the port cannot
+        /// make the agent re-read its file. SIGHUP always reloads.
+        public var enableLifecycle = false
 
         public init() {}
     }
@@ -56,16 +62,34 @@ public final class ExporterService: Sendable {
             .html(LandingPage.render(agent: agent, history: history, metricsPath: metricsPath))
         }
         server.addRoute("/-/healthy") { _ in .text("Healthy.\n") }
+        let runbooks = RunbookPage.render()
+        server.addRoute("/runbooks") { _ in .html(runbooks) }
+        let readyRegardless = options.readyRegardless
         server.addRoute("/-/ready") { _ in
-            agent.isReady ? .text("Ready.\n") : .text("Not ready: sockets are being set up.\n", status: 503)
+            let problems = agent.readinessProblems
+            if problems.isEmpty { return .text("Ready.\n") }
+            let list = problems.joined(separator: "\n")
+            if readyRegardless { return .text("Ready (--web.ready-regardless); sockets not up:\n\(list)\n") }
+            return .text("Not ready; sockets not up:\n\(list)\n", status: 503)
         }
+        let probes = ProbeEndpoint(agent: agent, maxRequests: options.maxRequests)
+        server.addRoute("/probe") { request in probes.handle(request) }
+        let enableLifecycle = options.enableLifecycle
         server.addRoute("/-/reload", methods: ["POST", "PUT"]) { _ in
+            guard enableLifecycle else {
+                return .text("Lifecycle API is not enabled: start with --web.enable-lifecycle, or send SIGHUP.\n", status: 403)
+            }
             guard agent.configPath != nil else { return .text("No config file to reload.\n", status: 400) }
             if let errors = agent.reload() {
                 return .text("Reload failed; the running config stays:\n\(errors)\n", status: 500)
             }
             return .text("Reloaded.\n")
         }
+    }
+
+    /// Checks a `--web.listen-address` value's syntax without binding; throws what is wrong.
+    public static func validate(listenAddress: String) throws {
+        try HTTPServer.validate(listenAddress: listenAddress)
     }
 
     /// Starts the HTTP server and the sampler; returns the bound addresses.

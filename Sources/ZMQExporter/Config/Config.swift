@@ -1,11 +1,15 @@
 import ZeroMQ
 
-/// The agent's configuration: the sockets it owns. Loaded by ``ConfigLoader``.
+/// The agent's configuration: the sockets it owns, and the modules `/probe` may use. Loaded by
+/// ``ConfigLoader``.
 public struct ExporterConfig: Sendable, Equatable {
     public var sockets: [SocketConfig]
+    /// By name, in name order.
+    public var modules: [ProbeModule]
 
-    public init(sockets: [SocketConfig]) {
+    public init(sockets: [SocketConfig], modules: [ProbeModule] = []) {
         self.sockets = sockets
+        self.modules = modules
     }
 }
 

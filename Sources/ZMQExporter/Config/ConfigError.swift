@@ -12,7 +12,9 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String { "\(file):\(line):\(column): \(message)" }
+    /// `file:line:column: message`; a problem with the whole file (it cannot be opened) has no
+    /// position and says `message` alone, which names the file.
+    public var description: String { line == 0 ? message : "\(file):\(line):\(column): \(message)" }
 }
 
 /// Every problem found in one config file; nothing starts when there is one.

@@ -9,10 +9,11 @@ public enum ConfigLoader {
         switch Files.contents(path, limit: maxFileSize) {
         case .success(let read): bytes = read
         case .failure(let problem):
-            throw ConfigErrors(errors: [ConfigError(file: path, line: 0, column: 0, message: problem.message)])
+            let message = problem.openFailure.map { "cannot open \(path): \($0)" } ?? "\(path): \(problem.message)"
+            throw ConfigErrors(errors: [ConfigError(file: path, line: 0, column: 0, message: message)])
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw ConfigErrors(errors: [ConfigError(file: path, line: 0, column: 0, message: "the file is not UTF-8")])
+            throw ConfigErrors(errors: [ConfigError(file: path, line: 0, column: 0, message: "\(path): the file is not UTF-8")])
         }
         return try parse(text, file: path)
     }
@@ -33,7 +34,11 @@ public enum ConfigLoader {
             throw ConfigErrors(errors: [ConfigError(file: file, line: 1, column: 1, message: "the file is empty: expected a mapping with 'sockets'")])
         }
         let config = reader.readConfig(root)
-        if !reader.errors.isEmpty { throw ConfigErrors(errors: reader.errors) }
+        // In file order, whichever check found them (endpoint clashes are found last).
+        let sorted = reader.errors.enumerated().sorted {
+            ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset)
+        }.map(\.element)
+        if !sorted.isEmpty { throw ConfigErrors(errors: sorted) }
         return config
     }
 }
@@ -42,6 +47,8 @@ public enum ConfigLoader {
 struct NodeReader {
     let file: String
     var errors: [ConfigError] = []
+    /// Every bind endpoint read so far, for ``checkBindClashes()``.
+    var binds: [BindSite] = []
 
     init(file: String) { self.file = file }
 
@@ -67,13 +74,40 @@ struct NodeReader {
             if result[key] != nil {
                 fail(keyNode, "\(what) has the key '\(key)' twice")
             } else if !allowed.contains(key) {
-                fail(keyNode, "unknown key '\(key)' in \(what) (known: \(allowed.sorted().joined(separator: ", ")))")
+                if let near = Self.nearest(key, in: allowed) {
+                    fail(keyNode, "unknown key '\(key)' in \(what): did you mean '\(near)'?")
+                } else {
+                    fail(keyNode, "unknown key '\(key)' in \(what) (known: \(allowed.sorted().joined(separator: ", ")))")
+                }
                 // Reported once here; kept out of the result so no later check reports it again.
                 continue
             }
             result[key] = value
         }
         return result
+    }
+
+    /// The known key closest to a mistyped one: at most 2 edits away (and fewer than the key's
+    /// own length, so `x` does not suggest `bind`); the first alphabetically on a tie.
+    static func nearest(_ key: String, in known: Set<String>) -> String? {
+        let scored = known.sorted().map { ($0, editDistance(key, $0)) }
+        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= 2, best.1 < key.count else { return nil }
+        return best.0
+    }
+
+    /// Levenshtein distance over characters.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 
     mutating func string(_ node: YAMLNode, what: String) -> String? {
@@ -104,7 +138,7 @@ struct NodeReader {
     mutating func duration(_ node: YAMLNode, what: String) -> Duration? {
         guard let text = string(node, what: what) else { return nil }
         guard let value = ConfigValues.duration(text) else {
-            fail(node, "\(what) '\(text)' is not a duration like 250ms, 5s or 1m")
+            fail(node, "\(what) '\(text)' is not a duration like 250ms, 5s, 1m30s or 2h")
             return nil
         }
         return value

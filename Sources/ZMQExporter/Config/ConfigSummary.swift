@@ -16,4 +16,10 @@ public enum ConfigSummary {
             return "\(socket.name): proxy \(proxy.frontend.type.rawValue)/\(proxy.backend.type.rawValue) frontend \(endpoints(proxy.frontend)); backend \(endpoints(proxy.backend))"
         }
     }
+
+    /// `module echo: /probe REQ request 'Hello' expect 'Hello' timeout 2.0 seconds`
+    public static func line(_ module: ProbeModule) -> String {
+        let expect = module.expect.map { " expect '\(String(decoding: $0, as: UTF8.self))'" } ?? ""
+        return "module \(module.name): /probe \(module.type.rawValue) request '\(String(decoding: module.request, as: UTF8.self))'\(expect) timeout \(module.timeout)"
+    }
 }

@@ -1,16 +1,32 @@
 /// Parsers for the scalar forms a config file uses. Each returns nil when the text does not fit.
 public enum ConfigValues {
-    /// `250ms`, `5s`, `1.5s`, `2m`, `1h`, `100us`; a bare number is not a duration.
+    /// A duration as Prometheus writes them: one or more number-unit pairs, largest unit first,
+    /// each unit at most once: `1h30m`, `1m30s`, `2d`, `1w`, `1y`, `500ms`, and also `1.5s`,
+    /// `100us`/`100µs`, `250ns`. Units: y (365 d), w, d, h, m, s, ms, us/µs, ns. A bare number is
+    /// not a duration; nil for anything else or for a total of a billion seconds or more.
     public static func duration(_ text: String) -> Duration? {
-        let units: [(String, Double)] = [("ms", 1e-3), ("us", 1e-6), ("µs", 1e-6), ("ns", 1e-9), ("s", 1), ("m", 60), ("h", 3600)]
-        for (suffix, scale) in units where text.hasSuffix(suffix) {
-            let number = text.dropLast(suffix.count)
-            guard !number.isEmpty, number.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
-                  let value = Double(number), value.isFinite, value >= 0, value * scale < 1e9 else { return nil }
-            let nanoseconds = (value * scale * 1e9).rounded()
-            return .nanoseconds(Int64(nanoseconds))
+        // Longest suffixes first where one unit's name ends another's (ms, us, ns before s, m).
+        let units: [(name: String, seconds: Double)] = [
+            ("y", 365 * 86_400), ("w", 7 * 86_400), ("d", 86_400), ("h", 3_600), ("ms", 1e-3), ("m", 60),
+            ("s", 1), ("us", 1e-6), ("µs", 1e-6), ("ns", 1e-9),
+        ]
+        // The order they must come in, largest first.
+        let rank: [String: Int] = ["y": 0, "w": 1, "d": 2, "h": 3, "m": 4, "s": 5, "ms": 6, "us": 7, "µs": 7, "ns": 8]
+        var rest = Substring(text)
+        var total = 0.0
+        var lastRank = -1
+        guard !rest.isEmpty else { return nil }
+        while !rest.isEmpty {
+            let number = rest.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
+            guard !number.isEmpty, let value = Double(number), value.isFinite else { return nil }
+            rest = rest.dropFirst(number.count)
+            guard let unit = units.first(where: { rest.hasPrefix($0.name) }), let r = rank[unit.name], r > lastRank else { return nil }
+            rest = rest.dropFirst(unit.name.count)
+            lastRank = r
+            total += value * unit.seconds
         }
-        return nil
+        guard total < 1e9 else { return nil }
+        return .nanoseconds(Int64((total * 1e9).rounded()))
     }
 
     enum EndpointMode { case bind, connect }

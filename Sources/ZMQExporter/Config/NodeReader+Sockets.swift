@@ -12,14 +12,15 @@ extension NodeReader {
     static let proxyKeys: Set<String> = ["frontend", "backend", "request_timeout", "max_in_flight"]
 
     mutating func readConfig(_ root: YAMLNode) -> ExporterConfig {
-        guard let top = mapping(root, what: "the top level", allowed: ["sockets"]) else { return ExporterConfig(sockets: []) }
+        guard let top = mapping(root, what: "the top level", allowed: ["sockets", "modules"]) else { return ExporterConfig(sockets: []) }
+        let modules = top["modules"].map { readModules($0) } ?? []
         guard let socketsNode = top["sockets"] else {
-            fail(root, "missing 'sockets': a list of the sockets to run")
-            return ExporterConfig(sockets: [])
+            fail(root, "missing 'sockets': a list of the sockets to run (`sockets: []` for none)")
+            return ExporterConfig(sockets: [], modules: modules)
         }
         guard case .sequence(let sequence) = socketsNode.kind else {
             fail(socketsNode, "'sockets' must be a list")
-            return ExporterConfig(sockets: [])
+            return ExporterConfig(sockets: [], modules: modules)
         }
         var sockets: [SocketConfig] = []
         var seen: [String: Int] = [:]
@@ -32,11 +33,13 @@ extension NodeReader {
             seen[socket.name] = item.mark.line
             sockets.append(socket)
         }
-        return ExporterConfig(sockets: sockets)
+        checkBindClashes()
+        return ExporterConfig(sockets: sockets, modules: modules)
     }
 
     mutating func readSocket(_ node: YAMLNode) -> SocketConfig? {
         let allowed = Self.commonKeys.union(Self.endpointKeys).union(Self.tapKeys).union(Self.probeKeys).union(Self.proxyKeys)
+        let errorsAtStart = errors.count
         guard let map = mapping(node, what: "a socket", allowed: allowed) else { return nil }
         guard let nameNode = map["name"], let name = string(nameNode, what: "name") else {
             fail(node, "a socket needs a 'name'")
@@ -46,6 +49,8 @@ extension NodeReader {
             fail(nameNode, "socket name '\(name)' must match [a-zA-Z_][a-zA-Z0-9_-]*")
             return nil
         }
+        // Every error of this socket names it, whichever check found it.
+        defer { nameSocket(name, inErrorsFrom: errorsAtStart) }
         guard let roleNode = map["role"], let roleName = string(roleNode, what: "role") else {
             fail(node, "socket '\(name)' needs a 'role': tap, probe or proxy")
             return nil
@@ -78,6 +83,13 @@ extension NodeReader {
         return SocketConfig(name: name, role: role, buckets: buckets)
     }
 
+    /// Prefixes `socket 'NAME': ` to the errors since `start` that do not name the socket yet.
+    mutating func nameSocket(_ name: String, inErrorsFrom start: Int) {
+        for index in start..<errors.count where !errors[index].message.contains("'\(name)'") {
+            errors[index].message = "socket '\(name)': " + errors[index].message
+        }
+    }
+
     mutating func readBuckets(_ node: YAMLNode) -> [Double]? {
         guard case .sequence(let sequence) = node.kind, !sequence.isEmpty else {
             fail(node, "buckets must be a non-empty list of seconds")
@@ -102,8 +114,15 @@ extension NodeReader {
     mutating func readEndpoints(_ map: [String: YAMLNode], node: YAMLNode, type: SocketType, what: String) -> EndpointConfig {
         var config = EndpointConfig(type: type)
         if let bindNode = map["bind"], let list = stringList(bindNode, what: "bind") {
-            for endpoint in list {
-                if let problem = ConfigValues.endpointProblem(endpoint, mode: .bind) { fail(bindNode, "\(what): bind \(problem)") }
+            let itemNodes: [YAMLNode]
+            if case .sequence(let items) = bindNode.kind { itemNodes = items } else { itemNodes = [bindNode] }
+            for (index, endpoint) in list.enumerated() {
+                let itemNode = index < itemNodes.count ? itemNodes[index] : bindNode
+                if let problem = ConfigValues.endpointProblem(endpoint, mode: .bind) {
+                    fail(itemNode, "\(what): bind \(problem)")
+                } else {
+                    binds.append(BindSite(endpoint: endpoint, owner: what, node: itemNode))
+                }
             }
             config.bind = list
         }

@@ -27,11 +27,11 @@ public struct ExporterLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var fields: [(String, String)] = [
             ("ts", WallClock.iso8601(WallClock.now())),
-            ("level", event.level == .warning ? "warn" : event.level.rawValue),
+            ("level", Self.levelName(event.level)),
             ("msg", event.message.description),
         ]
         for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }).sorted(by: { $0.key < $1.key }) {
-            fields.append((key, "\(value)"))
+            fields.append((key, Self.plain(value)))
         }
         let line: String
         switch format {
@@ -42,6 +42,28 @@ public struct ExporterLogHandler: LogHandler {
         }
         Self.lock.withLock { _ in
             StandardStream.error.write(line + "\n")
+        }
+    }
+
+    /// The four level names `--log.level` takes: swift-log's trace is logged as debug, notice as
+    /// info and critical as error, so a filter on `level=` sees nothing else.
+    static func levelName(_ level: Logger.Level) -> String {
+        switch level {
+        case .trace, .debug: "debug"
+        case .info, .notice: "info"
+        case .warning: "warn"
+        case .error, .critical: "error"
+        }
+    }
+
+    /// A metadata value as one plain string: a list joined with commas, a dictionary as
+    /// `key:value` pairs, never a bracketed structure inside a logfmt field.
+    static func plain(_ value: Logger.Metadata.Value) -> String {
+        switch value {
+        case .string(let text): text
+        case .stringConvertible(let item): item.description
+        case .array(let items): items.map(plain).joined(separator: ",")
+        case .dictionary(let entries): entries.sorted { $0.key < $1.key }.map { "\($0.key):\(plain($0.value))" }.joined(separator: ",")
         }
     }
 

@@ -35,7 +35,8 @@ public enum MetricCatalog {
             self.help = help
             self.labels = labels
             self.configuredLabels = configuredLabels
-            self.appSockets = name.hasPrefix("zmq_socket_") && name != "zmq_socket_expected_peers"
+            // The agent's own setup state has no counterpart in another process.
+            self.appSockets = name.hasPrefix("zmq_socket_") && !["zmq_socket_expected_peers", "zmq_socket_up", "zmq_socket_setup_errors_total"].contains(name)
             self.buckets = buckets
         }
 
@@ -56,6 +57,8 @@ public enum MetricCatalog {
     public static let socketInfo = Family(name: "zmq_socket_info", kind: .gauge, help: "A configured ZeroMQ socket, its role and type; always 1.", labels: ["socket", "role", "type"])
     public static let endpointInfo = Family(name: "zmq_socket_endpoint_info", kind: .gauge, help: "An endpoint a socket binds or connects to (the address libzmq resolved); always 1.", labels: ["socket", "endpoint", "mode"])
     public static let expectedPeers = Family(name: "zmq_socket_expected_peers", kind: .gauge, help: "Peer connections the operator expects (min_peers in the config).", labels: ["socket"])
+    public static let socketUp = Family(name: "zmq_socket_up", kind: .gauge, help: "Whether every bind and connect of the socket is in place (1) or one failed and is being retried (0).", labels: ["socket"])
+    public static let setupErrors = Family(name: "zmq_socket_setup_errors_total", kind: .counter, help: "Binds, connects and socket creations that failed, by reason (address_in_use, unresolvable_host, no_such_directory, socket_limit, address_not_available, permission_denied, error).", labels: ["socket", "reason"])
     public static let events = Family(name: "zmq_socket_events_total", kind: .counter, help: "Socket monitor events by kind.", labels: ["socket", "event"])
     public static let connections = Family(name: "zmq_socket_connections", kind: .gauge, help: "Peer connections open now, tracked by file descriptor from monitor events.", labels: ["socket"])
     public static let connectionDuration = Family(name: "zmq_socket_connection_duration_seconds", kind: .histogram, help: "Lifetime of each closed peer connection, in seconds.", labels: ["socket"], buckets: .fixed(lifetimeBuckets))
@@ -79,6 +82,14 @@ public enum MetricCatalog {
     public static let probeAttempts = Family(name: "zmq_probe_attempts_total", kind: .counter, help: "Probe attempts by result (success, timeout, mismatch, error).", labels: ["socket", "result"])
     public static let probeLastSuccess = Family(name: "zmq_probe_last_success_timestamp_seconds", kind: .gauge, help: "Unix time of the last successful probe.", labels: ["socket"])
 
+    // /probe?module=M&target=T (the endpoint's own response only; `socket` is the module name).
+    // zmq_probe_success is shared with the scheduled probes, so ZeroMQProbeFailing covers both.
+    public static let probeTargetDuration = Family(name: "zmq_probe_target_duration_seconds", kind: .gauge, help: "How long this probe of a target took, in seconds, whatever its outcome (a gauge, as blackbox_exporter's probe_duration_seconds).", labels: ["socket"])
+    public static let probeTargetConnect = Family(name: "zmq_probe_target_connect_seconds", kind: .gauge, help: "Time from the start of this probe to the ZMTP handshake with the target completing, in seconds; absent when it never did.", labels: ["socket"])
+    public static let probeTargetResult = Family(name: "zmq_probe_target_result", kind: .gauge, help: "The outcome of this probe of a target (success, timeout, mismatch, connect_failed, unresolvable_host, error); always 1.", labels: ["socket", "result"])
+    public static let probeTargetEvents = Family(name: "zmq_probe_target_events", kind: .gauge, help: "Socket monitor events seen during this probe of a target, by kind.", labels: ["socket", "event"])
+    public static let probeTargetHandshakeFailures = Family(name: "zmq_probe_target_handshake_failures", kind: .gauge, help: "ZMTP handshakes with the target that failed during this probe, by reason.", labels: ["socket", "reason"])
+
     // Proxies
     public static let proxyRequestDuration = Family(name: "zmq_proxy_request_duration_seconds", kind: .histogram, help: "Time from a request entering a ROUTER/DEALER proxy's frontend to its reply leaving it, in seconds.", labels: ["socket"], buckets: .configured)
     public static let proxyInFlight = Family(name: "zmq_proxy_requests_in_flight", kind: .gauge, help: "Requests forwarded by a ROUTER/DEALER proxy and not answered yet.", labels: ["socket"])
@@ -86,7 +97,7 @@ public enum MetricCatalog {
     public static let proxySubscriptions = Family(name: "zmq_proxy_subscriptions", kind: .gauge, help: "Distinct topics subscribed through an XSUB/XPUB proxy now.", labels: ["socket"])
 
     // The exporter itself
-    public static let buildInfo = Family(name: "zmq_exporter_build_info", kind: .gauge, help: "The exporter's version and the libzmq it runs on; always 1.", labels: ["version", "libzmq_version"])
+    public static let buildInfo = Family(name: "zmq_exporter_build_info", kind: .gauge, help: "The exporter's version, git revision and branch, commit date, Swift version and the libzmq it runs on; always 1.", labels: ["version", "revision", "branch", "builddate", "swift_version", "libzmq_version"])
     public static let reloadSuccessful = Family(name: "zmq_exporter_config_last_reload_successful", kind: .gauge, help: "Whether the last config load or reload succeeded.", labels: [])
     public static let reloadTimestamp = Family(name: "zmq_exporter_config_last_reload_success_timestamp_seconds", kind: .gauge, help: "Unix time of the last successful config load.", labels: [])
     public static let httpRequests = Family(name: "zmq_exporter_http_requests_total", kind: .counter, help: "HTTP requests answered, by status code.", labels: ["code"])
@@ -120,10 +131,11 @@ public enum MetricCatalog {
 
     /// Every family, in the order the exposition renders them.
     public static let all: [Family] = [
-        socketInfo, endpointInfo, expectedPeers, events, connections, connectionDuration, handshakeFailures,
+        socketInfo, endpointInfo, expectedPeers, socketUp, setupErrors, events, connections, connectionDuration, handshakeFailures,
         messagesReceived, messagesSent, bytesReceived, bytesSent, sendFailures,
         tapMessages, tapDecodeErrors, tapLabelValuesDropped, tapMessageAge, tapLastMessage,
         probeSuccess, probeDuration, probeAttempts, probeLastSuccess,
+        probeTargetDuration, probeTargetConnect, probeTargetResult, probeTargetEvents, probeTargetHandshakeFailures,
         proxyRequestDuration, proxyInFlight, proxyUnanswered, proxySubscriptions,
         buildInfo, reloadSuccessful, reloadTimestamp, httpRequests, httpInFlight, renderSeconds, zapRequests,
         httpAuthFailures, tlsHandshakeFailures, httpRateLimited, tlsCertificateExpiry, webConfigReloadSuccessful,

@@ -21,11 +21,15 @@ public final class SocketMetrics: Sendable {
     public let sendWouldBlock: Counter
     public let sendUnroutable: Counter
     public let sendError: Counter
+    /// 1 when every bind and connect of the socket is in place (`zmq_socket_up`).
+    public let up: Gauge
     /// Running totals for the landing page (Prometheus counters do not expose their values).
     let totalMessagesIn = Atomic<Int>(0)
     let totalBytesIn = Atomic<Int>(0)
     let totalMessagesOut = Atomic<Int>(0)
     let totalBytesOut = Atomic<Int>(0)
+    /// Handshakes that failed so far, every reason (the landing page's recent failures).
+    let totalHandshakeFailures = Atomic<Int>(0)
 
     /// - Parameters:
     ///   - owner: groups the series for removal when the socket goes away.
@@ -49,6 +53,12 @@ public final class SocketMetrics: Sendable {
         sendWouldBlock = metrics.counter(MetricCatalog.sendFailures, l + [("reason", "would_block")], owner: owner)
         sendUnroutable = metrics.counter(MetricCatalog.sendFailures, l + [("reason", "unroutable")], owner: owner)
         sendError = metrics.counter(MetricCatalog.sendFailures, l + [("reason", "error")], owner: owner)
+        up = metrics.gauge(MetricCatalog.socketUp, l, owner: owner)
+    }
+
+    /// Sends that failed or would block so far, every reason.
+    public var totalSendFailures: Int {
+        Int(sendWouldBlock.current + sendUnroutable.current + sendError.current)
     }
 
     /// Messages and bytes in and out so far.
@@ -73,6 +83,13 @@ public final class SocketMetrics: Sendable {
         return dynamicCounter("reason:" + reason) {
             metrics.counter(MetricCatalog.handshakeFailures, [("socket", label), ("reason", reason)], owner: owner)
         }
+    }
+
+    /// Counts a bind, connect or socket creation that failed, by ``SetupFailure/reason``.
+    func setupFailed(_ failure: SetupFailure) {
+        dynamicCounter("setup:" + failure.reason) {
+            metrics.counter(MetricCatalog.setupErrors, [("socket", label), ("reason", failure.reason)], owner: owner)
+        }.increment()
     }
 
     private func dynamicCounter(_ key: String, make: () -> Counter) -> Counter {

@@ -49,7 +49,10 @@ public final class MonitorRecorder: Sendable {
             return effect
         }
         if let lifetime = effect.closedLifetime { metrics.observeConnectionLifetime(lifetime) }
-        if let reason = effect.handshakeFailure { metrics.handshakeFailure(reason).increment() }
+        if let reason = effect.handshakeFailure {
+            metrics.handshakeFailure(reason).increment()
+            metrics.totalHandshakeFailures.add(1, ordering: .relaxed)
+        }
     }
 
     /// The most recent events, oldest first.

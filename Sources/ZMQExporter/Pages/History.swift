@@ -11,6 +11,8 @@ public final class History: Sendable {
         public var messagesOut: Int
         public var bytesOut: Int
         public var connections: Int
+        public var handshakeFailures = 0
+        public var sendFailures = 0
     }
 
     public static let interval: Double = 5
@@ -26,7 +28,9 @@ public final class History: Sendable {
             let t = recorder.metrics.totals
             return (recorder.metrics.label, Sample(time: now, messagesIn: t.messagesIn, bytesIn: t.bytesIn,
                                                    messagesOut: t.messagesOut, bytesOut: t.bytesOut,
-                                                   connections: recorder.connectionCount))
+                                                   connections: recorder.connectionCount,
+                                                   handshakeFailures: recorder.metrics.totalHandshakeFailures.load(ordering: .relaxed),
+                                                   sendFailures: recorder.metrics.totalSendFailures))
         }
         let live = Set(samples.map(\.0))
         series.withLock { all in
@@ -52,6 +56,16 @@ public final class History: Sendable {
         guard dt > 0 else { return nil }
         return (Double(last.messagesIn - first.messagesIn) / dt, Double(last.bytesIn - first.bytesIn) / dt,
                 Double(last.messagesOut - first.messagesOut) / dt, Double(last.bytesOut - first.bytesOut) / dt)
+    }
+
+    /// Handshake and send failures within the kept history (about 5 minutes): the growth of the
+    /// totals from the oldest sample to `now`'s totals.
+    public func recentFailures(for recorder: MonitorRecorder) -> (handshake: Int, send: Int) {
+        let s = samples(for: recorder.metrics.label)
+        let handshakes = recorder.metrics.totalHandshakeFailures.load(ordering: .relaxed)
+        let sends = recorder.metrics.totalSendFailures
+        guard let first = s.first else { return (handshakes, sends) }
+        return (max(0, handshakes - first.handshakeFailures), max(0, sends - first.sendFailures))
     }
 
     /// Per-interval message rates (in + out), for a sparkline.

@@ -13,24 +13,83 @@ enum LandingPage {
         <meta http-equiv="refresh" content="10">
         <title>zmq-exporter</title><style>\(css)</style></head><body>
         <header><h1>zmq-exporter</h1><p>Prometheus exporter and observability agent for ZeroMQ · version \(Agent.version) · libzmq \(ZMQ.versionString)</p>
-        <nav><a href="\(escape(metricsPath))">Metrics</a> <a href="/-/healthy">Health</a> <a href="/-/ready">Readiness</a></nav></header>
+        <nav><a href="\(escape(metricsPath))">Metrics</a> <a href="/-/healthy">Health</a> <a href="/-/ready">Readiness</a> <a href="/runbooks">Runbooks</a></nav></header>
         <main>
         """
         let sockets = agent.sockets
+        let troubles = sockets.map { Trouble(socket: $0, history: history) }
+        html += summaryLine(troubles, reloadError: agent.lastReloadError)
         if sockets.isEmpty {
-            html += "<p class=\"empty\">No sockets are configured. Add some to the config file and reload (SIGHUP or POST /-/reload).</p>"
+            html += "<p class=\"empty\">No sockets are configured. Add some to the config file and reload (SIGHUP, or POST /-/reload with --web.enable-lifecycle).</p>"
         }
-        for socket in sockets {
-            html += card(socket, history: history)
+        // Down sockets first, then the other troubled ones, then the rest, each in config order.
+        for trouble in troubles.enumerated().sorted(by: { ($0.element.rank, $0.offset) < ($1.element.rank, $1.offset) }) {
+            html += card(trouble.element, history: history)
         }
         html += "</main><footer>Refreshes every 10 s. Times are UTC.</footer></body></html>\n"
         return html
     }
 
-    static func card(_ socket: any SocketRunnerStatus, history: History) -> String {
+    /// The line the page opens with: everything wrong now, or that nothing is.
+    static func summaryLine(_ troubles: [Trouble], reloadError: String?) -> String {
+        var wrong: [String] = []
+        func count(_ n: Int, _ one: String, _ many: String) { if n > 0 { wrong.append("\(n) \(n == 1 ? one : many)") } }
+        count(troubles.reduce(0) { $0 + $1.downSides.count }, "socket down", "sockets down")
+        count(troubles.reduce(0) { $0 + $1.belowMinPeers.count }, "socket below min_peers", "sockets below min_peers")
+        count(troubles.filter(\.probeFailing).count, "probe failing", "probes failing")
+        count(troubles.reduce(0) { $0 + $1.handshakeFailures }, "handshake failure in the last 5 minutes", "handshake failures in the last 5 minutes")
+        count(troubles.reduce(0) { $0 + $1.sendFailures }, "send failure in the last 5 minutes", "send failures in the last 5 minutes")
+        if let reloadError {
+            wrong.append("the last reload failed (the previous config runs): " + (reloadError.split(separator: "\n").first.map(String.init) ?? ""))
+        }
+        if wrong.isEmpty { return "<p class=\"status ok\">All \(troubles.count) sockets up; nothing wrong now.</p>" }
+        return "<p class=\"status bad\">" + wrong.map(escape).joined(separator: " · ") + "</p>"
+    }
+
+    /// What is wrong with one configured socket now.
+    struct Trouble {
+        let socket: any SocketRunnerStatus
+        var downSides: [String] = []
+        var belowMinPeers: [String] = []
+        var probeFailing = false
+        var handshakeFailures = 0
+        var sendFailures = 0
+        /// Per side: recent handshake and send failures.
+        var recent: [(handshake: Int, send: Int)] = []
+
+        init(socket: any SocketRunnerStatus, history: History) {
+            self.socket = socket
+            let failures = socket.setupFailures
+            for (index, side) in socket.config.sides.enumerated() {
+                let recorder = socket.recorders[index]
+                if index < failures.count, !failures[index].isEmpty { downSides.append(side.label) }
+                if let min = side.endpoints.minPeers, recorder.connectionCount < min { belowMinPeers.append(side.label) }
+                let recentFailures = history.recentFailures(for: recorder)
+                recent.append(recentFailures)
+                handshakeFailures += recentFailures.handshake
+                sendFailures += recentFailures.send
+            }
+            probeFailing = socket.summary.hasPrefix("failing")
+        }
+
+        var rank: Int { !downSides.isEmpty ? 0 : isTroubled ? 1 : 2 }
+
+        var isTroubled: Bool {
+            !downSides.isEmpty || !belowMinPeers.isEmpty || probeFailing || handshakeFailures > 0 || sendFailures > 0
+        }
+    }
+
+    static func card(_ trouble: Trouble, history: History) -> String {
+        let socket = trouble.socket
         let config = socket.config
-        var html = "<section class=\"socket\"><h2>\(escape(config.name)) <span class=\"role \(config.role.name)\">\(config.role.name)</span>"
-        if !socket.isReady { html += " <span class=\"warn\">starting</span>" }
+        let problems = Agent.problems(of: socket)
+        let down = !trouble.downSides.isEmpty
+        var html = "<section class=\"socket\(down ? " down" : trouble.isTroubled ? " troubled" : "")\"><h2>\(escape(config.name)) <span class=\"role \(config.role.name)\">\(config.role.name)</span>"
+        if down {
+            html += " <span class=\"bad\">down</span>"
+        } else if !socket.isReady {
+            html += " <span class=\"warn\">starting</span>"
+        }
         let summary = socket.summary
         if !summary.isEmpty {
             // A failing probe should stand out like a missing peer does.
@@ -38,6 +97,9 @@ enum LandingPage {
             html += " <span class=\"\(style)\">\(escape(summary))</span>"
         }
         html += "</h2>"
+        if down {
+            html += "<ul class=\"problems\">" + problems.map { "<li>\(escape($0))</li>" }.joined() + "</ul>"
+        }
         if let window = socket.latencyWindow, let q = window.quantiles([0.5, 0.95, 0.99]) {
             html += "<p class=\"latency\">latency p50 \(duration(q[0])) · p95 \(duration(q[1])) · p99 \(duration(q[2]))</p>"
         }
@@ -56,7 +118,18 @@ enum LandingPage {
             let rates = history.rates(for: side.label)
             let rateIn = rates.map { "\(number($0.messagesIn)) msg<br><small>\(bytes($0.bytesIn))/s</small>" } ?? "–"
             let rateOut = rates.map { "\(number($0.messagesOut)) msg<br><small>\(bytes($0.bytesOut))/s</small>" } ?? "–"
-            html += "<tr><td>\(escape(side.label))</td><td>\(side.endpoints.type.rawValue)</td><td>\(list)</td><td>\(peers)</td><td>\(rateIn)</td><td>\(rateOut)</td><td>\(Sparkline.svg(history.messageRateSeries(for: side.label)))</td></tr>"
+            let series = history.messageRateSeries(for: side.label)
+            let caption = series.isEmpty ? "messages/s in+out: no history yet"
+                : "messages/s in+out, every \(Int(History.interval)) s; peak \(number(series.max() ?? 0))/s"
+            let spark = "<figure class=\"spark\">\(Sparkline.svg(series))<figcaption>\(caption)</figcaption></figure>"
+            html += "<tr><td data-label=\"socket\">\(escape(side.label))</td><td data-label=\"type\">\(side.endpoints.type.rawValue)</td><td data-label=\"endpoints\">\(list)</td><td data-label=\"connections\">\(peers)</td><td data-label=\"in /s\">\(rateIn)</td><td data-label=\"out /s\">\(rateOut)</td><td data-label=\"last 5 min\">\(spark)</td></tr>"
+            let recent = index < trouble.recent.count ? trouble.recent[index] : (handshake: 0, send: 0)
+            if recent.handshake > 0 || recent.send > 0 {
+                var parts: [String] = []
+                if recent.handshake > 0 { parts.append("\(recent.handshake) handshake failure(s)") }
+                if recent.send > 0 { parts.append("\(recent.send) send failure(s)") }
+                html += "<tr class=\"failures\"><td colspan=\"7\">\(escape(side.label)): \(parts.joined(separator: ", ")) in the last 5 minutes</td></tr>"
+            }
         }
         html += "</tbody></table>"
         let events = socket.recorders.flatMap { r in r.recentEvents.map { (r.metrics.label, $0) } }
@@ -64,11 +137,20 @@ enum LandingPage {
         if !events.isEmpty {
             html += "<details open><summary>Last events</summary><ul class=\"events\">"
             for (label, recorded) in events {
-                html += "<li><time>\(clockTime(recorded.time))</time> <b>\(recorded.event.kind.name)</b> \(escape(label)) <small>\(escape(detail(recorded.event)))</small></li>"
+                let bad = recorded.event.kind.name.hasPrefix("handshake_failed") || recorded.event.kind == .bindFailed
+                html += "<li\(bad ? " class=\"bad\"" : "")><time>\(clockTime(recorded.time))</time> <b>\(recorded.event.kind.name)</b> \(escape(label)) <small>\(escape(detail(recorded.event)))</small></li>"
             }
             html += "</ul></details>"
         }
         return html + "</section>"
+    }
+
+    /// `3.2 s ago`, `4 min ago`, `2 h ago`.
+    static func ago(_ seconds: Double) -> String {
+        let s = max(0, seconds)
+        if s < 60 { return String(cFormat: "%.1f s ago", s) }
+        if s < 3600 { return String(cFormat: "%.0f min ago", s / 60) }
+        return String(cFormat: "%.1f h ago", s / 3600)
     }
 
     static func detail(_ event: MonitorEvent) -> String {
@@ -126,6 +208,14 @@ enum LandingPage {
     .socket{background:#fff;border:1px solid #e2e8f0;border-radius:8px;padding:10px 16px}h2{font-size:16px;margin:4px 0 8px}
     .role{font-size:11px;text-transform:uppercase;padding:2px 7px;border-radius:9px;background:#e0e7ff;color:#3730a3;vertical-align:middle}
     .role.probe{background:#dcfce7;color:#166534}.role.proxy{background:#fef3c7;color:#92400e}
+    .socket.down{border:2px solid #dc2626;background:#fef2f2}.socket.troubled{border-left:4px solid #dc2626}
+    .status{margin:0;padding:10px 14px;border-radius:8px;font-weight:600}.status.ok{background:#dcfce7;color:#166534}.status.bad{background:#fee2e2;color:#991b1b}
+    tr.failures td{color:#b91c1c;font-weight:600;border-top:none;padding-top:0}li.bad b{color:#b91c1c}
+    figure.spark{margin:0}figcaption{font-size:11px;color:#64748b}main>*{min-width:0}code{overflow-wrap:anywhere}
+    @media (max-width:640px){header,main{padding-left:10px;padding-right:10px}footer{padding-left:10px}
+      table,tbody,tr,td{display:block;width:auto}thead{display:none}tr{border-top:1px solid #e2e8f0;padding:4px 0}td{border:none;padding:2px 4px}
+      td[data-label]::before{content:attr(data-label) ": ";color:#64748b;font-size:11px;text-transform:uppercase}
+      td[data-label] br{display:none}.spark svg{max-width:100%}.events{columns:1}.socket{padding:8px 10px}}.problems{margin:0 0 8px;padding-left:18px;color:#b91c1c;font-weight:600;overflow-wrap:anywhere}
     .summary{font-size:12px;color:#475569;font-weight:normal}.warn,.bad{color:#b91c1c;font-weight:600}
     table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 8px;border-top:1px solid #eef2f7;vertical-align:top}
     th{font-size:11px;text-transform:uppercase;color:#64748b;border-top:none}code{font-size:12px}small{color:#64748b}

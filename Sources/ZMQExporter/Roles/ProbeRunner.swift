@@ -7,12 +7,14 @@ import ZeroMQ
 /// `timeout` for the reply, and after a timeout closes and re-creates its socket (a REQ socket
 /// that missed a reply cannot send again) before retrying, up to `retries` times.
 final class ProbeRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
-    let config: SocketConfig
-    let probe: ProbeConfig
+    /// Its tunables (interval, timeout, retries, request, expect) change by an update, on the
+    /// runner's thread, between two probe cycles.
+    private(set) var probe: ProbeConfig
+    let metrics: Metrics
     let recorders: [MonitorRecorder]
     let info: SocketInfoMetrics
     let success: Gauge
-    let duration: Histogram
+    private(set) var duration: Histogram
     let lastSuccess: Gauge
     let attempts: [Result: Counter]
     private let status = Locked<String>("not run yet")
@@ -22,8 +24,8 @@ final class ProbeRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
 
     init(config: SocketConfig, probe: ProbeConfig, metrics: Metrics, context: Context, logger: Logger) {
         let owner = MetricOwner(config.name)
-        self.config = config
         self.probe = probe
+        self.metrics = metrics
         let l = [("socket", config.name)]
         recorders = [MonitorRecorder(metrics: SocketMetrics(metrics: metrics, label: config.name, owner: owner))]
         info = SocketInfoMetrics(metrics: metrics, config: config)
@@ -35,7 +37,18 @@ final class ProbeRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
             attempts[result] = metrics.counter(MetricCatalog.probeAttempts, l + [("result", result.rawValue)], owner: owner)
         }
         self.attempts = attempts
-        super.init(owner: owner, context: context, logger: logger)
+        super.init(config: config, owner: owner, context: context, logger: logger)
+    }
+
+    /// New timing, request or expected reply take effect from the next cycle; new buckets make a
+    /// new, empty duration histogram (`Metrics.histogram` replaces the old one).
+    override func apply(update new: SocketConfig, from old: SocketConfig) {
+        guard case .probe(let updated) = new.role else { return }
+        probe = updated
+        if new.buckets != old.buckets {
+            duration = metrics.histogram(MetricCatalog.probeDuration, [("socket", new.name)], buckets: new.buckets, owner: owner)
+        }
+        info.update(new)
     }
 
     var metricOwners: [MetricOwner] { [owner, info.owner] }
@@ -48,7 +61,10 @@ final class ProbeRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
         do {
             return try MonitoredSocket(context: context, config: probe.socket, recorder: recorders[0], logger: logger)
         } catch {
-            logger.error("cannot create probe socket", metadata: ["socket": "\(config.name)", "error": "\(error)"])
+            let failure = SetupFailure.of(error, action: .create, endpoint: "")
+            recorders[0].metrics.setupFailed(failure)
+            recorders[0].metrics.up.set(Int64(0))
+            logger.error("cannot create probe socket", metadata: ["socket": "\(config.name)", "reason": "\(failure.reason)", "error": "\(failure.message)"])
             return nil
         }
     }
@@ -58,6 +74,7 @@ final class ProbeRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
         success.set(Int64(0))
         var nextProbe = ContinuousClock.now
         while !isStopping {
+            applyPendingUpdate()
             if ContinuousClock.now >= nextProbe {
                 runCycle(&socket)
                 nextProbe = max(nextProbe + probe.interval, ContinuousClock.now)
@@ -93,9 +110,9 @@ final class ProbeRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
     private func reopen(_ socket: inout MonitoredSocket?) -> MonitoredSocket? {
         if socket == nil {
             socket = open()
-            if let made = socket, !isReady {
-                info.publish(sides: [made.endpoints])
-                markReady([made.endpoints])
+            if let made = socket {
+                if !isReady { info.publish(sides: [made.endpoints]) }
+                markReady([made])
             }
         }
         return socket

@@ -20,7 +20,7 @@ struct ProxyLoop {
     /// bound and later hand its workers requests nobody waits for. Cleared by the next send that
     /// goes through.
     var backendStalled = false
-    let stallLimit: Duration
+    var stallLimit: Duration
     var poller = Poller()
     let frontIndex: Int
     let backIndex: Int
@@ -34,10 +34,7 @@ struct ProxyLoop {
         kind = runner.proxy.kind
         let timeout = runner.proxy.requestTimeout
         stallLimit = timeout
-        tracker = RequestTracker(
-            timeout: Double(timeout.components.seconds) + Double(timeout.components.attoseconds) * 1e-18,
-            capacity: runner.proxy.maxInFlight
-        )
+        tracker = RequestTracker(timeout: Self.seconds(timeout), capacity: runner.proxy.maxInFlight)
         frontIndex = poller.add(front.socket)
         // A PUSH backend never has anything to read.
         backIndex = poller.add(back.socket, events: kind == .pipeline ? [] : .readable)
@@ -59,7 +56,18 @@ struct ProxyLoop {
             if frontReady { pump(.forward) }
             if backReady { pump(.backward) }
             if kind == .broker { expireRequests() }
+            runner.retryFailedIfDue([front, back], info: runner.info)
+            if runner.applyPendingUpdate() {
+                // Requests in flight keep their start times; the new limits apply from now on.
+                stallLimit = runner.proxy.requestTimeout
+                tracker.timeout = Self.seconds(runner.proxy.requestTimeout)
+                tracker.capacity = runner.proxy.maxInFlight
+            }
         }
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
 
     /// Moves up to a batch of messages in one direction, then updates the counters once.

@@ -7,11 +7,15 @@ import ZeroMQ
 /// The loop never blocks in a send (a full peer would stall the monitor drain and, through
 /// libzmq's blocking monitor, the I/O thread): it waits for POLLOUT while draining monitors.
 final class ProxyRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
-    let config: SocketConfig
-    let proxy: ProxyConfig
+    /// Its tunables (request_timeout, max_in_flight) change by an update, on the runner's thread.
+    private(set) var proxy: ProxyConfig
+    /// From the socket types (wire settings): read by other threads while an update may be
+    /// writing ``proxy`` on the runner's.
+    let kind: ProxyConfig.Kind
+    let metrics: Metrics
     let recorders: [MonitorRecorder]
     let info: SocketInfoMetrics
-    let requestDuration: Histogram?
+    private(set) var requestDuration: Histogram?
     let inFlight: Gauge?
     let unanswered: Counter?
     let subscriptions: Gauge?
@@ -21,8 +25,9 @@ final class ProxyRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
 
     init(config: SocketConfig, proxy: ProxyConfig, metrics: Metrics, context: Context, logger: Logger) {
         let owner = MetricOwner(config.name)
-        self.config = config
         self.proxy = proxy
+        kind = proxy.kind
+        self.metrics = metrics
         recorders = config.sides.map { MonitorRecorder(metrics: SocketMetrics(metrics: metrics, label: $0.label, owner: owner)) }
         info = SocketInfoMetrics(metrics: metrics, config: config)
         let l = [("socket", config.name)]
@@ -36,21 +41,32 @@ final class ProxyRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
             unanswered = nil
         }
         subscriptions = proxy.kind == .bus ? metrics.gauge(MetricCatalog.proxySubscriptions, l, owner: owner) : nil
-        super.init(owner: owner, context: context, logger: logger)
+        super.init(config: config, owner: owner, context: context, logger: logger)
+    }
+
+    /// New request_timeout and max_in_flight reach the loop's tracker (see ``ProxyLoop``); new
+    /// buckets make a new, empty request-duration histogram.
+    override func apply(update new: SocketConfig, from old: SocketConfig) {
+        guard case .proxy(let updated) = new.role else { return }
+        proxy = updated
+        if new.buckets != old.buckets, requestDuration != nil {
+            requestDuration = metrics.histogram(MetricCatalog.proxyRequestDuration, [("socket", new.name)], buckets: new.buckets, owner: owner)
+        }
+        info.update(new)
     }
 
     var metricOwners: [MetricOwner] { [owner, info.owner] }
 
-    var latencyWindow: LatencyWindow? { proxy.kind == .broker ? latencies : nil }
+    var latencyWindow: LatencyWindow? { kind == .broker ? latencies : nil }
 
-    var summary: String { proxy.kind == .broker ? "\(inFlightCount.load(ordering: .relaxed)) in flight" : "" }
+    var summary: String { kind == .broker ? "\(inFlightCount.load(ordering: .relaxed)) in flight" : "" }
 
     /// Messages moved per wake-up before monitors and the stop flag are looked at again.
     static let batch = 1024
 
     override func run() {
         // Both sides or neither: a half-made proxy would forward nothing and hold a port.
-        let made = retrying("proxy sockets", socket: config.name) { () throws -> (MonitoredSocket, MonitoredSocket) in
+        let made = retrying("proxy sockets", socket: config.name, recorders: recorders) { () throws -> (MonitoredSocket, MonitoredSocket) in
             let front = try MonitoredSocket(context: context, config: proxy.frontend, recorder: recorders[0], logger: logger) { s throws(ZMQError) in
                 // Count replies to vanished clients instead of dropping them silently.
                 if s.type == .router { try s.setRouterMandatory(true) }
@@ -64,7 +80,7 @@ final class ProxyRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
         }
         guard let (front, back) = made else { return }
         info.publish(sides: [front.endpoints, back.endpoints])
-        markReady([front.endpoints, back.endpoints])
+        markReady([front, back])
         var loop = ProxyLoop(runner: self, front: front, back: back)
         loop.run()
         front.close()

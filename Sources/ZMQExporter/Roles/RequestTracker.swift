@@ -6,8 +6,9 @@ struct RequestTracker {
     private var order: [(key: [UInt8], time: Double)] = []
     private var orderHead = 0
     private(set) var inFlight = 0
-    let timeout: Double
-    let capacity: Int
+    /// Changed by a reload (``ProxyLoop``): the next request or eviction uses the new values.
+    var timeout: Double
+    var capacity: Int
 
     init(timeout: Double, capacity: Int) {
         self.timeout = timeout

@@ -4,48 +4,86 @@ import ZeroMQ
 
 /// A tap: receives from the configured socket and accounts for every message, changing nothing.
 final class TapRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
-    let config: SocketConfig
+    /// The tap's wire settings (socket, subscriptions, decoding) never change; its tunables
+    /// live in ``decoder``, rebuilt by an update.
     let tap: TapConfig
+    let metrics: Metrics
     let recorders: [MonitorRecorder]
-    let decoder: TapDecoder
+    /// Used by the runner's thread only; replaced there by an update.
+    private(set) var decoder: TapDecoder
+    /// The decoder's series (label combinations, decode errors, message age) are held by an
+    /// owner of their own, so an update can drop those the new labels no longer make.
+    private let decoderOwner: Locked<MetricOwner>
     let lastMessage: Gauge
     let info: SocketInfoMetrics
+    /// The decoder's message-age histogram, for the landing page (another thread than the
+    /// runner's, which may swap the decoder).
+    private let ages: Locked<Histogram?>
 
     init(config: SocketConfig, tap: TapConfig, metrics: Metrics, context: Context, logger: Logger) {
         let owner = MetricOwner(config.name)
-        self.config = config
         self.tap = tap
+        self.metrics = metrics
         let socketMetrics = SocketMetrics(metrics: metrics, label: config.name, owner: owner)
         recorders = [MonitorRecorder(metrics: socketMetrics)]
-        decoder = TapDecoder(config: tap, socketLabel: config.name, metrics: metrics, owner: owner, buckets: config.buckets)
+        let tapOwner = MetricOwner(config.name + "#tap")
+        decoderOwner = Locked(tapOwner)
+        decoder = TapDecoder(config: tap, socketLabel: config.name, metrics: metrics, owner: tapOwner, buckets: config.buckets)
         lastMessage = metrics.gauge(MetricCatalog.tapLastMessage, [("socket", config.name)], owner: owner)
+        ages = Locked(decoder.messageAge)
         info = SocketInfoMetrics(metrics: metrics, config: config)
-        super.init(owner: owner, context: context, logger: logger)
+        super.init(config: config, owner: owner, context: context, logger: logger)
     }
 
-    var metricOwners: [MetricOwner] { [owner, info.owner] }
+    var metricOwners: [MetricOwner] { [owner, decoderOwner.withLock { $0 }, info.owner] }
+
+    /// New labels, limits, timestamp or buckets: a new decoder, keeping the counts of the label
+    /// combinations that still exist (same label names) and dropping the rest.
+    override func apply(update new: SocketConfig, from old: SocketConfig) {
+        guard case .tap(let updated) = new.role else { return }
+        let fresh = MetricOwner(new.name + "#tap")
+        let next = TapDecoder(config: updated, socketLabel: new.name, metrics: metrics, owner: fresh, buckets: new.buckets)
+        let oldOwner = decoderOwner.withLock { $0 }
+        let sameLabels = decoder.config.labels.map(\.label) == updated.labels.map(\.label)
+        metrics.adopt(from: oldOwner, into: fresh) { family, _ in family != MetricCatalog.tapMessages || sameLabels }
+        metrics.remove(owner: oldOwner)
+        decoder = next
+        decoderOwner.withLock { $0 = fresh }
+        ages.withLock { $0 = next.messageAge }
+        info.update(new)
+    }
 
     var latencyWindow: LatencyWindow? { nil }
 
-    var summary: String { "" }
+    /// `last message 2.1 s ago · mean age 12 ms` (age when the tap reads a timestamp field).
+    var summary: String {
+        let last = lastMessage.current
+        guard last > 0 else { return "no message yet" }
+        var text = "last message " + LandingPage.ago(WallClock.now() - last)
+        if let ages = ages.withLock({ $0 }), ages.count > 0 {
+            text += " · mean age " + LandingPage.duration(ages.sum / Double(ages.count))
+        }
+        return text
+    }
 
     /// Messages taken per wake-up before the monitor and stop flag are looked at again.
     static let batch = 512
 
     override func run() {
-        let made = retrying("tap socket", socket: config.name) {
+        let made = retrying("tap socket", socket: config.name, recorders: recorders) {
             try MonitoredSocket(context: context, config: tap.socket, recorder: recorders[0], logger: logger) { s throws(ZMQError) in
                 if s.type == .sub { for prefix in self.tap.subscribe { try s.subscribe(prefix) } }
             }
         }
         guard let socket = made else { return }
         info.publish(sides: [socket.endpoints])
-        markReady([socket.endpoints])
+        markReady([socket])
         let metrics = recorders[0].metrics
         var poller = Poller()
         let dataIndex = poller.add(socket.socket)
         let monitorIndex = poller.add(socket.monitor.pairSocket)
         let frame = Message()
+        // decode is a wire setting: an update never changes it.
         let inspect = decoder.inspectsMessages
         while !isStopping {
             do {
@@ -54,6 +92,10 @@ final class TapRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
                 break
             }
             if poller.isReadable(monitorIndex) { socket.drainMonitor() }
+            retryFailedIfDue([socket], info: info)
+            applyPendingUpdate()
+            // Once per turn, not per message: the hot path reads a local.
+            let decoder = self.decoder
             guard poller.isReadable(dataIndex) else { continue }
             var messages = 0
             var bytes = 0

@@ -10,8 +10,13 @@ final class MonitoredSocket {
     /// The endpoints that were bound or connected, as libzmq resolved them (port `*` filled in).
     private(set) var endpoints: [(endpoint: String, mode: String)] = []
 
+    /// Binds and connects that failed, retried by ``retryFailed()``; empty when the socket is up.
+    private(set) var failures: [SetupFailure] = []
+    let logger: Logger
+
     /// Creates the socket, applies options, starts the monitor, then binds and connects. A bind
-    /// or connect that fails is logged and skipped (BIND_FAILED is counted by the monitor); only
+    /// or connect that fails is logged, counted in `zmq_socket_setup_errors_total` and kept in
+    /// ``failures`` for ``retryFailed()`` (BIND_FAILED is counted by the monitor too); only
     /// failures to create the socket or its monitor throw.
     init(context: Context, config: EndpointConfig, recorder: MonitorRecorder, logger: Logger,
          configure: (Socket) throws(ZMQError) -> Void = { _ in }) throws(ZMQError) {
@@ -27,23 +32,68 @@ final class MonitoredSocket {
         }
         self.socket = socket
         self.recorder = recorder
+        self.logger = logger
         for endpoint in config.bind {
-            do {
-                try socket.bind(endpoint)
-                endpoints.append(((try? socket.lastEndpoint) ?? endpoint, "bind"))
-            } catch {
-                logger.error("bind failed", metadata: ["socket": "\(recorder.metrics.label)", "endpoint": "\(endpoint)", "error": "\(error)"])
-            }
+            attach(endpoint, .bind, firstTry: true)
             drainMonitor()
         }
         for endpoint in config.connect {
-            do {
-                try socket.connect(endpoint)
-                endpoints.append((endpoint, "connect"))
-            } catch {
-                logger.error("connect failed", metadata: ["socket": "\(recorder.metrics.label)", "endpoint": "\(endpoint)", "error": "\(error)"])
-            }
+            attach(endpoint, .connect, firstTry: true)
         }
+        recorder.metrics.up.set(Int64(failures.isEmpty ? 1 : 0))
+    }
+
+    /// Binds or connects `endpoint`; a failure is counted and kept. The first failure of an
+    /// endpoint is logged as an error, its retries at debug level (one line per retry would
+    /// flood the log for a port that stays taken).
+    private func attach(_ endpoint: String, _ action: SetupFailure.Action, firstTry: Bool) {
+        var failure: SetupFailure?
+        do {
+            if action == .bind {
+                try socket.bind(endpoint)
+                endpoints.append(((try? socket.lastEndpoint) ?? endpoint, "bind"))
+            } else {
+                // libzmq resolves a connect's host later and retries quietly; say it now.
+                failure = SetupFailure.unresolvedConnect(endpoint)
+                if failure == nil || firstTry {
+                    try socket.connect(endpoint)
+                    endpoints.append((endpoint, "connect"))
+                }
+            }
+        } catch {
+            failure = SetupFailure.of(error, action: action, endpoint: endpoint)
+        }
+        guard let failure else { return }
+        failures.append(failure)
+        recorder.metrics.setupFailed(failure)
+        logger.log(level: firstTry ? .error : .debug, "\(action.rawValue) failed; retrying", metadata: [
+            "socket": "\(recorder.metrics.label)", "endpoint": "\(endpoint)", "reason": "\(failure.reason)", "error": "\(failure.message)",
+        ])
+    }
+
+    /// Tries the failed binds and connects again; returns whether the socket is up now.
+    @discardableResult
+    func retryFailed() -> Bool {
+        guard !failures.isEmpty else { return true }
+        let retry = failures
+        failures = []
+        for failure in retry {
+            if failure.action == .connect, endpoints.contains(where: { $0.endpoint == failure.endpoint && $0.mode == "connect" }) {
+                // Connected already (libzmq keeps trying the host); only the name was missing.
+                if let still = SetupFailure.unresolvedConnect(failure.endpoint) {
+                    failures.append(still)
+                    recorder.metrics.setupFailed(still)
+                }
+                continue
+            }
+            attach(failure.endpoint, failure.action, firstTry: false)
+        }
+        drainMonitor()
+        if failures.isEmpty {
+            logger.info("socket is up: every bind and connect is in place", metadata: ["socket": "\(recorder.metrics.label)"])
+        }
+        recorder.metrics.up.set(Int64(failures.isEmpty ? 1 : 0))
+        return failures.isEmpty
     }
 
     static func apply(_ options: SocketOptions, to socket: Socket) throws(ZMQError) {
