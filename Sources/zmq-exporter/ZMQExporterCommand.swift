@@ -166,8 +166,9 @@ enum ZMQExporterCommand {
         do {
             let agent = try Agent(configPath: configFile, logger: logger)
             agent.start(config)
-            if let preload { agent.metrics.register(PreloadCollector(options: preload)) }
-            let service = ExporterService(agent: agent, options: web.serviceOptions())
+            var serviceOptions = web.serviceOptions()
+            serviceOptions.preload = preload
+            let service = ExporterService(agent: agent, options: serviceOptions)
             try Lifecycle.serve(service, logger: logger)
             return 0
         } catch Lifecycle.ExitCodeError.listen {

@@ -50,6 +50,12 @@ def test_a_watched_program_shows_in_the_agents_metrics_then_goes_after_its_grace
             assert watch.value("zmq_app_process_up", **app) == 1
             assert watch.value("zmq_exporter_preload_files", state="live") == 1
 
+            # The landing page lists the program and its sockets beside the configured ones.
+            status, page = exp.request("/")
+            assert status == 200
+            assert "Programs under the preload library" in page and "producer" in page and f"pid {pid}" in page
+            assert "<code>tasks</code>" in page and pull in page
+
             # One # TYPE line per family, whoever supplies the samples.
             text = exp.metrics()
             assert text.count("# TYPE zmq_socket_messages_sent_total ") == 1

@@ -20,6 +20,8 @@ public final class ExporterService: Sendable {
         /// Prometheus's `--web.enable-lifecycle`), so anyone who can reach the port cannot
         /// make the agent re-read its file. SIGHUP always reloads.
         public var enableLifecycle = false
+        /// The preload library's directory (--preload.dir) and its bounds; nil reads none.
+        public var preload: PreloadCollector.Options?
 
         public init() {}
     }
@@ -27,6 +29,8 @@ public final class ExporterService: Sendable {
     public let agent: Agent
     public let server: HTTPServer
     let exposition: Exposition
+    /// Programs under the preload library, when --preload.dir is set.
+    let preload: PreloadCollector?
     let history = History()
     let options: Options
     private let samplerStop = Atomic<Bool>(false)
@@ -37,6 +41,8 @@ public final class ExporterService: Sendable {
         self.options = options
         exposition = Exposition(metrics: agent.metrics, parallel: true)
         agent.metrics.register(ProcessCollector())
+        preload = options.preload.map { PreloadCollector(options: $0) }
+        if let preload { agent.metrics.register(preload) }
         var configuration = HTTPServer.Configuration()
         configuration.listenAddresses = options.listenAddresses
         configuration.maxConcurrentHandlers = options.maxRequests
@@ -53,13 +59,14 @@ public final class ExporterService: Sendable {
         let exposition = exposition
         let server = server
         let history = history
+        let preload = preload
         let metricsPath = options.telemetryPath
         server.addRoute(metricsPath) { _ in
             let body = exposition.render()
             return HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: body)
         }
         server.addRoute("/") { _ in
-            .html(LandingPage.render(agent: agent, history: history, metricsPath: metricsPath))
+            .html(LandingPage.render(agent: agent, history: history, metricsPath: metricsPath, watched: preload?.watched() ?? []))
         }
         server.addRoute("/-/healthy") { _ in .text("Healthy.\n") }
         let runbooks = RunbookPage.render()

@@ -6,7 +6,9 @@ import ZeroMQ
 /// `min_peers`, recent rates with a sparkline, latency percentiles and the last events.
 /// Plain HTML with inline CSS and SVG; it works without JavaScript.
 enum LandingPage {
-    static func render(agent: Agent, history: History, metricsPath: String) -> String {
+    /// - Parameter watched: programs under the preload library (--preload.dir), listed after the
+    ///   configured sockets.
+    static func render(agent: Agent, history: History, metricsPath: String, watched: [PreloadCollector.WatchedProcess] = []) -> String {
         var html = """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -19,14 +21,36 @@ enum LandingPage {
         let sockets = agent.sockets
         let troubles = sockets.map { Trouble(socket: $0, history: history) }
         html += summaryLine(troubles, reloadError: agent.lastReloadError)
-        if sockets.isEmpty {
+        if sockets.isEmpty && !watched.isEmpty {
+            html += "<p class=\"empty\">No sockets are configured; the programs below run under the preload library.</p>"
+        } else if sockets.isEmpty {
             html += "<p class=\"empty\">No sockets are configured. Add some to the config file and reload (SIGHUP, or POST /-/reload with --web.enable-lifecycle).</p>"
         }
         // Down sockets first, then the other troubled ones, then the rest, each in config order.
         for trouble in troubles.enumerated().sorted(by: { ($0.element.rank, $0.offset) < ($1.element.rank, $1.offset) }) {
             html += card(trouble.element, history: history)
         }
+        html += watchedProcesses(watched)
         html += "</main><footer>Refreshes every 10 s. Times are UTC.</footer></body></html>\n"
+        return html
+    }
+
+    /// One card per program run under the preload library, with its sockets as /metrics labels
+    /// them (`process`, `pid`, `socket`).
+    static func watchedProcesses(_ watched: [PreloadCollector.WatchedProcess]) -> String {
+        guard !watched.isEmpty else { return "" }
+        var html = "<h2>Programs under the preload library</h2>"
+        for process in watched {
+            let state = process.alive ? "" : " <span class=\"summary bad\">exited (last counts, kept for the grace period)</span>"
+            html += "<section class=\"socket\"><h2>\(escape(process.name)) <small>pid \(process.pid)</small>\(state)</h2>"
+            html += "<table><thead><tr><th>socket</th><th>type</th><th>connections</th><th>messages in</th><th>messages out</th><th>handshake failures</th></tr></thead><tbody>"
+            for socket in process.sockets {
+                let failures = socket.handshakeFailures > 0 ? "<span class=\"bad\">\(socket.handshakeFailures)</span>" : "0"
+                html += "<tr><td><code>\(escape(socket.label))</code></td><td>\(escape(socket.type))</td><td>\(socket.connections)</td>"
+                html += "<td>\(socket.messagesIn)</td><td>\(socket.messagesOut)</td><td>\(failures)</td></tr>"
+            }
+            html += "</tbody></table></section>"
+        }
         return html
     }
 

@@ -27,6 +27,8 @@ public final class PreloadCollector: Collector {
     let options: Options
     /// When each file was first seen without its writer, on the monotonic clock.
     private let exitedSince = Locked<[String: Double]>([:])
+    /// What the last scan saw, for the landing page.
+    private let lastSeen = Locked<[WatchedProcess]>([])
     /// The size of each family's lines at the last scrape, reserved up front at the next: growing
     /// a buffer of megabytes by doubling copied it about twenty times.
     private let lastSizes = Locked<[Int]>([])
@@ -82,7 +84,54 @@ public final class PreloadCollector: Collector {
             add(process, alive: alive, into: &lines)
         }
         lastSizes.withLock { $0 = lines.buffers.map(\.count) }
+        let seenNow = processes.prefix(options.maxProcesses).map { WatchedProcess($0.0, alive: $0.alive) }
+        lastSeen.withLock { $0 = seenNow }
         lines.flush(into: &samples)
+    }
+
+    /// The processes of --preload.dir and their sockets as a scan sees them now (one scan, as a
+    /// scrape makes; the landing page calls it on each view).
+    public func watched() -> [WatchedProcess] {
+        var discarded = Samples()
+        collect(into: &discarded)
+        return lastSeen.withLock { $0 }
+    }
+
+    /// A process of --preload.dir, summed per `socket` label as /metrics shows it.
+    public struct WatchedProcess: Sendable {
+        public struct Socket: Sendable {
+            public var label: String
+            public var type: String
+            public var connections: Int64
+            public var messagesIn: UInt64
+            public var messagesOut: UInt64
+            public var handshakeFailures: UInt64
+        }
+
+        public var name: String
+        public var pid: Int32
+        public var alive: Bool
+        public var sockets: [Socket]
+
+        init(_ process: PreloadProcess, alive: Bool) {
+            name = PreloadCollector.processName(process)
+            pid = process.pid
+            self.alive = alive
+            var order: [String] = []
+            var byLabel: [String: Socket] = [:]
+            for socket in process.sockets {
+                let label = PreloadCollector.socketLabel(socket)
+                if byLabel[label] == nil {
+                    order.append(label)
+                    byLabel[label] = Socket(label: label, type: PreloadCollector.typeName(socket.type), connections: 0, messagesIn: 0, messagesOut: 0, handshakeFailures: 0)
+                }
+                if socket.state == .live { byLabel[label]!.connections += max(0, socket.connections) }
+                byLabel[label]!.messagesIn &+= socket.messagesReceived
+                byLabel[label]!.messagesOut &+= socket.messagesSent
+                byLabel[label]!.handshakeFailures &+= socket.closedBeforeHandshake &+ socket.handshakeFailures.reduce(0) { $0 &+ $1.count }
+            }
+            sockets = order.map { byLabel[$0]! }
+        }
     }
 
     static func processName(_ process: PreloadProcess) -> String {
