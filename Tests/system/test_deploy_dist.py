@@ -60,7 +60,10 @@ def unpacked(archive, tmp_path_factory):
 def test_version_has_one_source_and_the_binary_reports_it(unpacked):
     out = subprocess.run([unpacked / "zmq-exporter", "--version"], capture_output=True, text=True, timeout=10)
     assert out.returncode == 0, out.stderr
-    assert re.match(rf"zmq-exporter {re.escape(version())} \(libzmq \d+\.\d+\.\d+\)$", out.stdout.strip()), out.stdout
+    # As Prometheus exporters print it: version, branch and revision, then build date, Swift and
+    # libzmq versions, one per line.
+    assert re.match(rf"zmq-exporter, version {re.escape(version())} \(branch: \S+, revision: \S+\)\n", out.stdout), out.stdout
+    assert re.search(r"^\s+libzmq version:\s+\d+\.\d+\.\d+$", out.stdout, re.MULTILINE), out.stdout
 
 
 def test_archive_has_the_exporter_layout(archive):

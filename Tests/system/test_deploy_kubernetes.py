@@ -294,7 +294,10 @@ def test_config_reloader_script_reloads_a_real_agent(tmp_path):
     applets = tmp_path / "bin"
     applets.mkdir()
     subprocess.run([busybox, "--install", "-s", str(applets)], check=True)
-    with agent(BIN, config, tmp_path) as url:
+    # The agent as the sidecar manifest runs it: /-/reload needs --web.enable-lifecycle.
+    sidecar_args = next(c["args"] for w, c in agent_containers() if w["kind"] == "Deployment")
+    assert "--web.enable-lifecycle" in sidecar_args
+    with agent(BIN, config, tmp_path, extra=("--web.enable-lifecycle",)) as url:
         wait_until("/-/ready", lambda: http_status(url + "/-/ready") == 200)
         env = {"PATH": str(applets), "CONFIG_FILE": str(config), "RELOAD_URL": url + "/-/reload", "INTERVAL": "0.05"}
         log = tmp_path / "reloader.out"

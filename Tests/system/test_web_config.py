@@ -247,7 +247,7 @@ def test_bad_web_config_is_refused_with_its_place_and_reason(material, tmp_path,
 def test_unreadable_web_config_is_refused(tmp_path):
     check = subprocess.run([BIN, "check-web-config", str(tmp_path / "absent.yml")], capture_output=True, text=True, timeout=20)
     assert check.returncode == 1
-    assert check.stderr.strip() == f"{tmp_path / 'absent.yml'}:0:0: cannot read the file: No such file or directory"
+    assert check.stderr.strip() == f"cannot open {tmp_path / 'absent.yml'}: No such file or directory"
 
 
 # --- the hostile-HTTP battery over TLS -------------------------------------------------------

@@ -41,9 +41,11 @@ public enum WebConfigLoader {
         let bytes: [UInt8]
         switch Files.contents(path, limit: 1 << 20) {
         case .success(let read): bytes = read
-        case .failure(let problem): return failed(problem.message)
+        case .failure(let problem):
+            // As for the agent's config: the path in the message, no line and column to point at.
+            return failed(problem.openFailure.map { "cannot open \(path): \($0)" } ?? "\(path): \(problem.message)")
         }
-        guard let text = String(validating: bytes, as: UTF8.self) else { return failed("the file is not UTF-8") }
+        guard let text = String(validating: bytes, as: UTF8.self) else { return failed("\(path): the file is not UTF-8") }
         return parse(text, file: path, directory: directory(of: path))
     }
 
