@@ -6,6 +6,7 @@ Starting and stopping the agent is test_agent.py's `exporter` (imported, not cop
 import os
 import resource
 import socket
+import ssl
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -147,24 +148,30 @@ def host_port(url: str) -> tuple[str, int]:
 def exchange(address: tuple[str, int], data: bytes, timeout: float = 5.0) -> tuple[bytes, bool]:
     """Sends `data`, reads until the server closes or `timeout`; returns (reply, closed)."""
     with socket.create_connection(address, timeout=timeout) as conn:
+        return send_and_read(conn, data, timeout)
+
+
+def send_and_read(conn, data: bytes, timeout: float) -> tuple[bytes, bool]:
+    """Sends `data` on a connected socket (plain or TLS), reads until the server closes or
+    `timeout`; returns (reply, closed)."""
+    try:
+        conn.sendall(data)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the server may answer and close before it has read everything
+    reply = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        conn.settimeout(max(0.01, deadline - time.monotonic()))
         try:
-            conn.sendall(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the server may answer and close before it has read everything
-        reply = b""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            conn.settimeout(max(0.01, deadline - time.monotonic()))
-            try:
-                chunk = conn.recv(65536)
-            except TimeoutError:
-                return reply, False
-            except ConnectionResetError:
-                return reply, True
-            if not chunk:
-                return reply, True
-            reply += chunk
-        return reply, False
+            chunk = conn.recv(65536)
+        except TimeoutError:
+            return reply, False
+        except (ConnectionResetError, ssl.SSLEOFError):
+            return reply, True
+        if not chunk:
+            return reply, True
+        reply += chunk
+    return reply, False
 
 
 def status_of(reply: bytes) -> int | None:

@@ -14,6 +14,8 @@ import subprocess
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+
+from agentproc import send_and_read
 from pathlib import Path
 
 import bcrypt
@@ -164,24 +166,7 @@ def tls_request(address, context: ssl.SSLContext, request: bytes, timeout: float
     A handshake or read failure raises ssl.SSLError / OSError."""
     with socket.create_connection(address, timeout=timeout) as raw:
         with context.wrap_socket(raw, server_hostname="localhost") as conn:
-            try:
-                conn.sendall(request)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
-            reply = b""
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                conn.settimeout(max(0.01, deadline - time.monotonic()))
-                try:
-                    chunk = conn.recv(65536)
-                except TimeoutError:
-                    return reply, False
-                except (ConnectionResetError, ssl.SSLEOFError):
-                    return reply, True
-                if not chunk:
-                    return reply, True
-                reply += chunk
-            return reply, False
+            return send_and_read(conn, request, timeout)
 
 
 def get(address, context, path="/-/healthy", headers: dict | None = None) -> tuple[int | None, bytes]:

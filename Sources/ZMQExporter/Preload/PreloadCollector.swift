@@ -75,16 +75,16 @@ public final class PreloadCollector: Collector {
         processes.removeAll { !$0.alive && live.contains("\($0.0.pid) \(Self.processName($0.0))") }
         processes.sort { ($0.0.pid, $0.0.startTime) < ($1.0.pid, $1.0.startTime) }
         var lines = Lines(capacities: lastSizes.withLock { $0 })
+        var seenNow: [WatchedProcess] = []
         for (index, (process, alive)) in processes.enumerated() {
             if index >= options.maxProcesses {
                 states["over_limit", default: 0] += 1
                 continue
             }
             states[alive ? "live" : "exited", default: 0] += 1
-            add(process, alive: alive, into: &lines)
+            seenNow.append(add(process, alive: alive, into: &lines))
         }
         lastSizes.withLock { $0 = lines.buffers.map(\.count) }
-        let seenNow = processes.prefix(options.maxProcesses).map { WatchedProcess($0.0, alive: $0.alive) }
         lastSeen.withLock { $0 = seenNow }
         lines.flush(into: &samples)
     }
@@ -112,26 +112,6 @@ public final class PreloadCollector: Collector {
         public var pid: Int32
         public var alive: Bool
         public var sockets: [Socket]
-
-        init(_ process: PreloadProcess, alive: Bool) {
-            name = PreloadCollector.processName(process)
-            pid = process.pid
-            self.alive = alive
-            var order: [String] = []
-            var byLabel: [String: Socket] = [:]
-            for socket in process.sockets {
-                let label = PreloadCollector.socketLabel(socket)
-                if byLabel[label] == nil {
-                    order.append(label)
-                    byLabel[label] = Socket(label: label, type: PreloadCollector.typeName(socket.type), connections: 0, messagesIn: 0, messagesOut: 0, handshakeFailures: 0)
-                }
-                if socket.state == .live { byLabel[label]!.connections += max(0, socket.connections) }
-                byLabel[label]!.messagesIn &+= socket.messagesReceived
-                byLabel[label]!.messagesOut &+= socket.messagesSent
-                byLabel[label]!.handshakeFailures &+= socket.closedBeforeHandshake &+ socket.handshakeFailures.reduce(0) { $0 &+ $1.count }
-            }
-            sockets = order.map { byLabel[$0]! }
-        }
     }
 
     static func processName(_ process: PreloadProcess) -> String {
@@ -156,7 +136,8 @@ public final class PreloadCollector: Collector {
 
     /// One process's sockets, slots of one label summed (a socket closed and opened again under
     /// the same name and type goes on counting where it was).
-    private func add(_ process: PreloadProcess, alive: Bool, into lines: inout Lines) {
+    /// Returns what the landing page shows of the process: the same sockets, summed the same way.
+    private func add(_ process: PreloadProcess, alive: Bool, into lines: inout Lines) -> WatchedProcess {
         var processPart: [UInt8] = Array(",process=\"".utf8)
         TextFormat.appendEscaped(Self.processName(process), into: &processPart)
         processPart.append(contentsOf: "\",pid=\"\(process.pid)\"}".utf8)
@@ -177,6 +158,12 @@ public final class PreloadCollector: Collector {
         for label in order {
             grouped[label]!.emit(socket: label, processPart: processPart, bounds: process.bucketBounds, into: &lines)
         }
+        return WatchedProcess(name: Self.processName(process), pid: process.pid, alive: alive, sockets: order.map { label in
+            let socket = grouped[label]!
+            return WatchedProcess.Socket(label: label, type: Self.typeName(socket.type), connections: max(0, socket.connections),
+                                         messagesIn: socket.messagesReceived, messagesOut: socket.messagesSent,
+                                         handshakeFailures: socket.handshake.values.reduce(0, &+))
+        })
     }
 
     /// Sample lines per family, written straight from pre-escaped label parts: a process of 20
