@@ -24,6 +24,7 @@ import pytest
 import yaml
 
 import promstack
+from test_agent import wait_until
 from test_prometheus_e2e import BIN, REPO, stop_by_pid, wait_for_listening
 
 ALERTMANAGER = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
@@ -82,15 +83,6 @@ def rendered_alertmanager(workdir: Path, webhook: str) -> Path:
     return path
 
 
-def wait(what: str, condition, deadline: float):
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        if result := condition():
-            return result
-        time.sleep(0.2)
-    pytest.fail(f"timed out after {deadline:.0f} s waiting for {what}")
-
-
 @pytest.mark.skipif(not ALERTMANAGER, reason="prometheus-alertmanager is not installed (scripts/ensure-deps.sh test)")
 def test_the_demos_probe_failure_reaches_a_webhook_firing_then_resolved(tmp_path):
     started = time.monotonic()
@@ -115,14 +107,14 @@ def test_the_demos_probe_failure_reaches_a_webhook_firing_then_resolved(tmp_path
                 return urllib.request.urlopen(f"http://127.0.0.1:{am_port}/-/ready", timeout=2).status == 200
             except OSError:
                 return False
-        wait("alertmanager ready", am_ready, 30)
+        wait_until("alertmanager ready", am_ready, timeout=30, interval=0.2)
         instance = f"127.0.0.1:{wait_for_listening(demo, demo_log, 20)}"
         config = promstack.render_config(instance, interval="1s", rule_files=[str(rendered_rules(tmp_path))],
                                          alertmanager=f"127.0.0.1:{am_port}")
         prom = promstack.Prometheus.start(config=config, ready_deadline=30)
 
-        firing = wait("a firing ZeroMQProbeFailing at the webhook",
-                      lambda: webhook.alerts("ZeroMQProbeFailing", "firing"), DEADLINE)[0]
+        firing = wait_until("a firing ZeroMQProbeFailing at the webhook",
+                            lambda: webhook.alerts("ZeroMQProbeFailing", "firing"), timeout=DEADLINE, interval=0.2)[0]
         labels, annotations = firing["labels"], firing["annotations"]
         assert labels["socket"] == "service-probe" and labels["severity"] == "critical", labels
         assert labels["instance"] == instance and labels["job"] == "zeromq", labels
@@ -134,8 +126,8 @@ def test_the_demos_probe_failure_reaches_a_webhook_firing_then_resolved(tmp_path
         assert any(path == "/pager" for path, message in webhook.received
                    if any(a["labels"].get("alertname") == "ZeroMQProbeFailing" for a in message["alerts"]))
 
-        resolved = wait("the same alert resolved at the webhook",
-                        lambda: webhook.alerts("ZeroMQProbeFailing", "resolved"), DEADLINE - (time.monotonic() - started))[0]
+        resolved = wait_until("the same alert resolved at the webhook", lambda: webhook.alerts("ZeroMQProbeFailing", "resolved"),
+                              timeout=DEADLINE - (time.monotonic() - started), interval=0.2)[0]
         assert resolved["labels"] == labels
         print(f"\nfiring then resolved at the webhook {time.monotonic() - started:.1f} s after the start")
     finally:
