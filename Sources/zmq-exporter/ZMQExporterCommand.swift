@@ -115,6 +115,10 @@ enum ZMQExporterCommand {
             flags.value("preload.max-processes", default: "200", placeholder: "200", help: "Most processes of --preload.dir exported; more are counted as over_limit.")
             flags.value("preload.grace", default: "5m", placeholder: "5m", help: "How long an exited process's last counts stay before its file is removed.")
             flags.value("preload.max-sockets", default: "50", placeholder: "50", help: "Most sockets of one process exported one by one; the rest are summed under socket=\"_other\".")
+            flags.value("zmq.loops", default: "\(Agent.defaultLoops)", placeholder: "N",
+                        help: "Socket-loop threads that run every tap and probe (default: one per core).")
+            flags.value("zmq.io-threads", default: "\(Agent.defaultIOThreads)", placeholder: "N",
+                        help: "libzmq I/O threads of the agent's context (ZMQ_IO_THREADS).")
             return flags
         }
     }
@@ -147,6 +151,11 @@ enum ZMQExporterCommand {
             }
             preload = options
         }
+        let loops = try parsed.integer("zmq.loops")
+        let ioThreads = try parsed.integer("zmq.io-threads")
+        guard (1...256).contains(loops), (1...64).contains(ioThreads) else {
+            throw UsageError("--zmq.loops must be 1 to 256 and --zmq.io-threads 1 to 64")
+        }
         Lifecycle.blockSignals()
         let logger = web.makeLogger()
         do {
@@ -164,7 +173,7 @@ enum ZMQExporterCommand {
         }
         Lifecycle.raiseFileLimit()
         do {
-            let agent = try Agent(configPath: configFile, logger: logger)
+            let agent = try Agent(configPath: configFile, logger: logger, loops: loops, ioThreads: ioThreads)
             agent.start(config)
             var serviceOptions = web.serviceOptions()
             serviceOptions.preload = preload

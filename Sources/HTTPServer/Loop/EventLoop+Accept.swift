@@ -1,3 +1,4 @@
+import Posix
 import CLinuxIO
 import Glibc
 import Logging

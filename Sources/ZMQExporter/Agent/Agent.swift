@@ -3,8 +3,8 @@ import Posix
 import Synchronization
 import ZeroMQ
 
-/// The agent: owns the configured sockets (one runner thread each), the metric registry, and
-/// config reloads. The HTTP side (``AgentHTTP``) reads it; nothing here knows about HTTP.
+/// The agent: owns the configured sockets (taps and probes on a few shared socket loops, each
+/// proxy on a thread of its own), the metric registry, and config reloads. The HTTP side (``AgentHTTP``) reads it; nothing here knows about HTTP.
 public final class Agent: Sendable {
     public static let version = "0.1.0"
 
@@ -13,6 +13,8 @@ public final class Agent: Sendable {
     /// The file reloads read; nil for a config given in memory.
     public let configPath: String?
     let context: Context
+    /// The threads that run the taps' and probes' sockets.
+    let loops: SocketLoops
     private let running = Locked<[RunningSocket]>([])
     private let modules = Locked<[String: ProbeModule]>([:])
     private let reloadError = Locked<String?>(nil)
@@ -28,18 +30,32 @@ public final class Agent: Sendable {
     }
 
     /// - Parameters:
-    ///   - context: the ZeroMQ context for the agent's sockets; a new one by default.
-    public init(configPath: String?, logger: Logger, context: Context? = nil, metrics: Metrics = Metrics()) throws {
+    ///   - context: the ZeroMQ context for the agent's sockets; a new one by default, with
+    ///     `ioThreads` I/O threads (default ``defaultIOThreads``).
+    ///   - loops: how many socket-loop threads run the taps and probes (default one per core).
+    public init(configPath: String?, logger: Logger, context: Context? = nil, metrics: Metrics = Metrics(),
+                loops: Int? = nil, ioThreads: Int? = nil) throws {
         self.configPath = configPath
         self.logger = logger
         self.metrics = metrics
         // Every configured socket uses three libzmq sockets (itself, its monitor's two PAIRs) and
         // a proxy six: libzmq's default of 1023 stops at about 340 taps.
-        self.context = try context ?? Context(maxSockets: .max)
+        self.context = try context ?? Context(ioThreads: ioThreads ?? Self.defaultIOThreads, maxSockets: .max)
+        self.loops = try SocketLoops(count: loops ?? SocketLoops.defaultCount, logger: logger)
         reloadOK = metrics.gauge(MetricCatalog.reloadSuccessful, [])
         reloadTime = metrics.gauge(MetricCatalog.reloadTimestamp, [])
         metrics.gauge(MetricCatalog.buildInfo, BuildInfo.labels(libzmq: ZMQ.versionString)).set(Int64(1))
     }
+
+    deinit { loops.stop() }
+
+    /// libzmq's rule of thumb is one I/O thread per gigabyte per second; the agent's traffic
+    /// (proxies at full speed, thousands of monitored connections) is spread over two when the
+    /// machine has two cores or more, and kept on one otherwise.
+    public static var defaultIOThreads: Int { min(2, SocketLoops.defaultCount) }
+
+    /// One socket loop per core.
+    public static var defaultLoops: Int { SocketLoops.defaultCount }
 
     /// Starts every socket of `config`. Call once; later changes go through ``apply(_:)``.
     public func start(_ config: ExporterConfig) {
@@ -106,7 +122,7 @@ public final class Agent: Sendable {
             }
             // Stop first so a restarted socket can bind its endpoints again; ask all at once
             // so the waits overlap.
-            for socket in toStop { socket.runner.stopFlag.store(true, ordering: .releasing) }
+            for socket in toStop { socket.runner.requestStop() }
             for socket in toStop where !socket.runner.stop(timeout: .seconds(5)) {
                 logger.warning("socket did not stop in time", metadata: ["socket": "\(socket.config.name)"])
             }
@@ -168,8 +184,8 @@ public final class Agent: Sendable {
 
     func makeRunner(_ socket: SocketConfig) -> any Runner & SocketRunnerStatus {
         switch socket.role {
-        case .tap(let tap): TapRunner(config: socket, tap: tap, metrics: metrics, context: context, logger: logger)
-        case .probe(let probe): ProbeRunner(config: socket, probe: probe, metrics: metrics, context: context, logger: logger)
+        case .tap(let tap): TapRunner(config: socket, tap: tap, metrics: metrics, context: context, loops: loops, logger: logger)
+        case .probe(let probe): ProbeRunner(config: socket, probe: probe, metrics: metrics, context: context, loops: loops, logger: logger)
         case .proxy(let proxy): ProxyRunner(config: socket, proxy: proxy, metrics: metrics, context: context, logger: logger)
         }
     }
@@ -216,7 +232,7 @@ public final class Agent: Sendable {
                 return list
             }
             // Ask all at once so the waits overlap.
-            for socket in current { socket.runner.stopFlag.store(true, ordering: .releasing) }
+            for socket in current { socket.runner.requestStop() }
             for socket in current { socket.runner.stop(timeout: timeout) }
             stopZAP()
         }

@@ -6,9 +6,9 @@ import ZeroMQ
 /// A request-reply probe in the Lazy Pirate pattern: every `interval` it sends `request`, waits
 /// `timeout` for the reply, and after a timeout closes and re-creates its socket (a REQ socket
 /// that missed a reply cannot send again) before retrying, up to `retries` times.
-final class ProbeRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
+final class ProbeRunner: LoopRunner, SocketRunnerStatus, @unchecked Sendable {
     /// Its tunables (interval, timeout, retries, request, expect) change by an update, on the
-    /// runner's thread, between two probe cycles.
+    /// probe's loop, between two probe cycles.
     private(set) var probe: ProbeConfig
     let metrics: Metrics
     let recorders: [MonitorRecorder]
@@ -22,7 +22,7 @@ final class ProbeRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
 
     enum Result: String, CaseIterable { case success, timeout, mismatch, error }
 
-    init(config: SocketConfig, probe: ProbeConfig, metrics: Metrics, context: Context, logger: Logger) {
+    init(config: SocketConfig, probe: ProbeConfig, metrics: Metrics, context: Context, loops: SocketLoops, logger: Logger) {
         let owner = MetricOwner(config.name)
         self.probe = probe
         self.metrics = metrics
@@ -37,7 +37,7 @@ final class ProbeRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
             attempts[result] = metrics.counter(MetricCatalog.probeAttempts, l + [("result", result.rawValue)], owner: owner)
         }
         self.attempts = attempts
-        super.init(config: config, owner: owner, context: context, logger: logger)
+        super.init(config: config, owner: owner, context: context, loops: loops, logger: logger)
     }
 
     /// New timing, request or expected reply take effect from the next cycle; new buckets make a
@@ -57,138 +57,164 @@ final class ProbeRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
 
     var summary: String { status.withLock { $0 } }
 
-    private func open() -> MonitoredSocket? {
-        do {
-            return try MonitoredSocket(context: context, config: probe.socket, recorder: recorders[0], logger: logger)
+    // MARK: The probe cycle, a state machine on the probe's loop
+
+    /// The socket, made at the first attempt and again after each failed one.
+    private var socket: MonitoredSocket?
+    private var dataWatch: SocketLoop.Watch?
+    /// The scheduled start of the current or next cycle.
+    private var nextProbe = ContinuousClock.now
+    private var cycleTimer: TimerHeap.ID?
+    private var timeoutTimer: TimerHeap.ID?
+    /// The attempt in progress: its number in the cycle, its start, its request once sent.
+    private var attempt = 0
+    private var attemptStart = ContinuousClock.now
+    private var request: [Message] = []
+    private var sent = false
+    private var inAttempt = false
+    private var creationAttempts = 0
+
+    override func open(on loop: SocketLoop) {
+        success.set(Int64(0))
+        nextProbe = .now
+        startCycle(on: loop)
+    }
+
+    override func close(on loop: SocketLoop, then done: @escaping () -> Void) {
+        // A stop (shutdown or reload) cuts an attempt short: it says nothing about the service.
+        loop.cancel(cycleTimer)
+        loop.cancel(timeoutTimer)
+        inAttempt = false
+        guard let socket else { return done() }
+        self.socket = nil
+        socket.close(on: loop, data: dataWatch, then: done)
+        dataWatch = nil
+    }
+
+    private func startCycle(on loop: SocketLoop) {
+        cycleTimer = nil
+        guard !stopping else { return }
+        attempt = 0
+        beginAttempt(on: loop)
+    }
+
+    /// Makes the socket when it has none (the first one makes the probe ready), then sends the
+    /// request as soon as the socket takes it. A socket that cannot be made (the socket limit,
+    /// a bad endpoint) is a failed attempt that ends the cycle.
+    private func beginAttempt(on loop: SocketLoop) {
+        guard !stopping else { return }
+        if socket == nil {
+            guard let made = makeSocket(on: loop) else {
+                attempts[.error]?.increment()
+                finishCycle(.error, on: loop)
+                return
+            }
+            if !isReady { info.publish(sides: [made.endpoints]) }
+            markReady([made])
+            socket = made
+        }
+        guard let socket, let dataWatch else { return }
+        request = [Message(probe.request)]
+        if socket.socket.type == .dealer { request.insert(Message(), at: 0) }
+        sent = false
+        inAttempt = true
+        attemptStart = .now
+        timeoutTimer = loop.at(attemptStart + probe.timeout) { [self] in
+            timeoutTimer = nil
+            endAttempt(.timeout, seconds: 0, on: loop)
+        }
+        loop.setEvents(.writable, of: dataWatch)
+    }
+
+    private func makeSocket(on loop: SocketLoop) -> MonitoredSocket? {
+        do throws(any Error) {
+            let made = try MonitoredSocket(context: context, config: probe.socket, recorder: recorders[0], logger: logger)
+            do throws(SystemError) {
+                try made.watchMonitor(on: loop)
+                dataWatch = try loop.watch(made.socket, events: []) { [weak self] ready in
+                    self?.socketReady(ready, on: loop) ?? false
+                }
+            } catch {
+                made.close(within: .zero)
+                throw error
+            }
+            creationAttempts = 0
+            return made
         } catch {
-            let failure = SetupFailure.of(error, action: .create, endpoint: "")
-            recorders[0].metrics.setupFailed(failure)
-            recorders[0].metrics.up.set(Int64(0))
-            logger.error("cannot create probe socket", metadata: ["socket": "\(config.name)", "reason": "\(failure.reason)", "error": "\(failure.message)"])
+            creationAttempts += 1
+            creationFailed(error, what: "probe socket", socket: config.name, attempt: creationAttempts, recorders: recorders)
             return nil
         }
     }
 
-    override func run() {
-        var socket: MonitoredSocket?
-        success.set(Int64(0))
-        var nextProbe = ContinuousClock.now
-        while !isStopping {
-            applyPendingUpdate()
-            if ContinuousClock.now >= nextProbe {
-                runCycle(&socket)
-                nextProbe = max(nextProbe + probe.interval, ContinuousClock.now)
-                continue
+    /// The socket's handler: sends the request once it is writable, then takes the reply.
+    private func socketReady(_ ready: PollEvents, on loop: SocketLoop) -> Bool {
+        guard inAttempt, let socket, let dataWatch else { return false }
+        if !sent && ready.contains(.writable) {
+            do {
+                let size = request.reduce(0) { $0 + $1.count }
+                try socket.socket.send(multipart: request, flags: .dontWait)
+                socket.recorder.metrics.sent(messages: 1, bytes: size)
+                sent = true
+                loop.setEvents(.readable, of: dataWatch)
+            } catch where error.kind == .wouldBlock {
+                return false
+            } catch {
+                endAttempt(.error, seconds: 0, on: loop)
             }
-            wait(socket, until: nextProbe)
+        } else if sent && ready.contains(.readable) {
+            guard let reply = try? socket.socket.receiveMultipart(flags: .dontWait), let body = reply.last else { return false }
+            socket.recorder.metrics.received(messages: 1, bytes: reply.reduce(0) { $0 + $1.count })
+            let seconds = (ContinuousClock.now - attemptStart).seconds
+            if let expect = probe.expect, body.bytes != expect {
+                endAttempt(.mismatch, seconds: seconds, on: loop)
+            } else {
+                endAttempt(.success, seconds: seconds, on: loop)
+            }
         }
-        socket?.close()
+        return false
     }
 
-    /// Drains the monitor while waiting, returning early on stop.
-    private func wait(_ socket: MonitoredSocket?, until deadline: ContinuousClock.Instant) {
-        guard let socket else {
-            let remaining = min(deadline - .now, .milliseconds(Self.stopCheckMilliseconds))
-            Thread.sleep(remaining)
+    /// Counts the attempt; a timeout or error closes the socket (Lazy Pirate: a REQ socket that
+    /// lost its reply is stuck) and tries again while retries are left, after the old socket
+    /// is closed (a probe that binds gets its port back first).
+    private func endAttempt(_ result: Result, seconds: Double, on loop: SocketLoop) {
+        guard inAttempt, !stopping else { return }
+        inAttempt = false
+        loop.cancel(timeoutTimer)
+        timeoutTimer = nil
+        if let dataWatch { loop.setEvents([], of: dataWatch) }
+        attempts[result]?.increment()
+        if result == .success {
+            duration.record(seconds)
+            latencies.record(seconds)
+            lastSuccess.set(WallClock.now())
+        }
+        if result == .success || result == .mismatch {
+            finishCycle(result, on: loop)
             return
         }
-        var poller = Poller()
-        poller.add(socket.monitor.pairSocket)
-        _ = try? poller.poll(timeoutMilliseconds: Self.milliseconds(until: deadline))
-        socket.drainMonitor()
-    }
-
-    static func milliseconds(until deadline: ContinuousClock.Instant) -> Int {
-        let remaining = deadline - .now
-        let ms = remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000
-        return Int(max(0, min(Int64(stopCheckMilliseconds), ms + 1)))
-    }
-
-    /// Opens the probe's socket when it has none; the first socket it makes makes the probe ready.
-    /// A socket that cannot be made (the socket limit, a bad endpoint) is a failed attempt,
-    /// tried again at the next one.
-    private func reopen(_ socket: inout MonitoredSocket?) -> MonitoredSocket? {
-        if socket == nil {
-            socket = open()
-            if let made = socket {
-                if !isReady { info.publish(sides: [made.endpoints]) }
-                markReady([made])
+        logger.debug("probe attempt failed", metadata: ["socket": "\(config.name)", "attempt": "\(attempt + 1)", "result": "\(result.rawValue)"])
+        guard let socket else { return finishCycle(result, on: loop) }
+        self.socket = nil
+        let retry = attempt < probe.retries
+        socket.close(on: loop, data: dataWatch) { [self] in
+            if retry {
+                attempt += 1
+                beginAttempt(on: loop)
+            } else {
+                finishCycle(result, on: loop)
             }
         }
-        return socket
+        dataWatch = nil
     }
 
-    private func runCycle(_ socket: inout MonitoredSocket?) {
-        var last = Result.error
-        for attempt in 0...probe.retries where !isStopping {
-            guard let current = reopen(&socket) else {
-                attempts[.error]?.increment()
-                last = .error
-                break
-            }
-            let (result, elapsed) = attemptOnce(current)
-            // A stop (shutdown or reload) cut the attempt short: it says nothing about the service.
-            if isStopping { return }
-            attempts[result]?.increment()
-            last = result
-            if result == .success {
-                duration.record(elapsed)
-                latencies.record(elapsed)
-                lastSuccess.set(WallClock.now())
-                break
-            }
-            if result == .mismatch { break }
-            logger.debug("probe attempt failed", metadata: ["socket": "\(config.name)", "attempt": "\(attempt + 1)", "result": "\(result.rawValue)"])
-            // Lazy Pirate: a REQ socket that lost its reply is stuck; start over with a new one.
-            current.close()
-            socket = nil
-        }
+    private func finishCycle(_ last: Result, on loop: SocketLoop) {
+        guard !stopping else { return }
         success.set(Int64(last == .success ? 1 : 0))
         let text = last == .success ? "ok" : "failing (\(last.rawValue))"
         status.withLock { $0 = text }
-    }
-
-    /// One request and the wait for its reply. Returns the result and the round trip in seconds.
-    private func attemptOnce(_ socket: MonitoredSocket) -> (Result, Double) {
-        let start = ContinuousClock.now
-        let deadline = start + probe.timeout
-        var request = [Message(probe.request)]
-        if socket.socket.type == .dealer { request.insert(Message(), at: 0) }
-        var poller = Poller()
-        let data = poller.add(socket.socket, events: [.readable, .writable])
-        let monitor = poller.add(socket.monitor.pairSocket)
-        var sent = false
-        while !isStopping {
-            let now = ContinuousClock.now
-            if now >= deadline { return (.timeout, 0) }
-            do {
-                try poller.poll(timeoutMilliseconds: Self.milliseconds(until: deadline))
-            } catch {
-                return (.error, 0)
-            }
-            if poller.isReadable(monitor) { socket.drainMonitor() }
-            let ready = poller.events(at: data)
-            if !sent && ready.contains(.writable) {
-                do {
-                    let size = request.reduce(0) { $0 + $1.count }
-                    try socket.socket.send(multipart: request, flags: .dontWait)
-                    socket.recorder.metrics.sent(messages: 1, bytes: size)
-                    sent = true
-                    poller.setEvents(.readable, at: data)
-                } catch where error.kind == .wouldBlock {
-                    continue
-                } catch {
-                    return (.error, 0)
-                }
-            } else if sent && ready.contains(.readable) {
-                guard let reply = try? socket.socket.receiveMultipart(flags: .dontWait), let body = reply.last else { continue }
-                socket.recorder.metrics.received(messages: 1, bytes: reply.reduce(0) { $0 + $1.count })
-                let elapsed = ContinuousClock.now - start
-                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-                if let expect = probe.expect, body.bytes != expect { return (.mismatch, seconds) }
-                return (.success, seconds)
-            }
-        }
-        return (.error, 0)
+        nextProbe = max(nextProbe + probe.interval, .now)
+        cycleTimer = loop.at(nextProbe) { [self] in startCycle(on: loop) }
     }
 }

@@ -26,6 +26,8 @@ struct ProxyLoop {
     let backIndex: Int
     let frontMonitor: Int
     let backMonitor: Int
+    /// The runner's wakeup (a stop or an update), when it has one.
+    let wake: Int?
 
     init(runner: ProxyRunner, front: MonitoredSocket, back: MonitoredSocket) {
         self.runner = runner
@@ -40,15 +42,35 @@ struct ProxyLoop {
         backIndex = poller.add(back.socket, events: kind == .pipeline ? [] : .readable)
         frontMonitor = poller.add(front.monitor.pairSocket)
         backMonitor = poller.add(back.monitor.pairSocket)
+        if let wakeup = runner.wakeup {
+            wake = poller.add(fileDescriptor: wakeup.fd)
+        } else {
+            wake = nil
+        }
     }
+
+    /// How long the loop may wait: a broker looks at its requests' deadlines four times a
+    /// second; a socket with failed binds waits for its next retry; else until something happens.
+    func waitMilliseconds() -> Int {
+        var wait = kind == .broker ? Self.expiryCheckMilliseconds : -1
+        if !front.failures.isEmpty || !back.failures.isEmpty {
+            let left = max(0, Int((runner.nextRetry - .now) / .milliseconds(1)) + 1)
+            wait = wait < 0 ? left : min(wait, left)
+        }
+        return wait
+    }
+
+    /// How often a broker evicts requests past their timeout.
+    static let expiryCheckMilliseconds = 250
 
     mutating func run() {
         while !runner.isStopping {
             do {
-                try poller.poll(timeoutMilliseconds: Runner.stopCheckMilliseconds)
+                try poller.poll(timeoutMilliseconds: waitMilliseconds())
             } catch {
                 return
             }
+            if let wake, poller.isReadable(wake) { runner.wakeup?.drain() }
             if poller.isReadable(frontMonitor) { front.drainMonitor() }
             if poller.isReadable(backMonitor) { back.drainMonitor() }
             let frontReady = poller.isReadable(frontIndex)
@@ -174,16 +196,20 @@ struct ProxyLoop {
         let data = waiter.add(destination.socket, events: .writable)
         let fm = waiter.add(front.monitor.pairSocket)
         let bm = waiter.add(back.monitor.pairSocket)
+        // A stop wakes the wait. An update's wake-up is drained here: the main loop looks for
+        // pending updates on every turn anyway.
+        let wake = runner.wakeup.map { waiter.add(fileDescriptor: $0.fd) }
         while !runner.isStopping {
-            var timeout = Runner.stopCheckMilliseconds
+            var timeout = -1
             if let deadline {
                 let left = deadline - .now
                 guard left > .zero else { return false }
-                timeout = min(timeout, Int(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000) + 1)
+                timeout = Int(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000) + 1
             }
             guard (try? waiter.poll(timeoutMilliseconds: timeout)) != nil else { return false }
             if waiter.isReadable(fm) { front.drainMonitor() }
             if waiter.isReadable(bm) { back.drainMonitor() }
+            if let wake, waiter.isReadable(wake) { runner.wakeup?.drain() }
             if waiter.events(at: data).contains(.writable) { return true }
         }
         return false

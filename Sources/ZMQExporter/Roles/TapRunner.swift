@@ -3,13 +3,13 @@ import Posix
 import ZeroMQ
 
 /// A tap: receives from the configured socket and accounts for every message, changing nothing.
-final class TapRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
+final class TapRunner: LoopRunner, SocketRunnerStatus, @unchecked Sendable {
     /// The tap's wire settings (socket, subscriptions, decoding) never change; its tunables
     /// live in ``decoder``, rebuilt by an update.
     let tap: TapConfig
     let metrics: Metrics
     let recorders: [MonitorRecorder]
-    /// Used by the runner's thread only; replaced there by an update.
+    /// Used on the tap's loop only; replaced there by an update.
     private(set) var decoder: TapDecoder
     /// The decoder's series (label combinations, decode errors, message age) are held by an
     /// owner of their own, so an update can drop those the new labels no longer make.
@@ -20,7 +20,7 @@ final class TapRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
     /// runner's, which may swap the decoder).
     private let ages: Locked<Histogram?>
 
-    init(config: SocketConfig, tap: TapConfig, metrics: Metrics, context: Context, logger: Logger) {
+    init(config: SocketConfig, tap: TapConfig, metrics: Metrics, context: Context, loops: SocketLoops, logger: Logger) {
         let owner = MetricOwner(config.name)
         self.tap = tap
         self.metrics = metrics
@@ -32,7 +32,7 @@ final class TapRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
         lastMessage = metrics.gauge(MetricCatalog.tapLastMessage, [("socket", config.name)], owner: owner)
         ages = Locked(decoder.messageAge)
         info = SocketInfoMetrics(metrics: metrics, config: config)
-        super.init(config: config, owner: owner, context: context, logger: logger)
+        super.init(config: config, owner: owner, context: context, loops: loops, logger: logger)
     }
 
     var metricOwners: [MetricOwner] { [owner, decoderOwner.withLock { $0 }, info.owner] }
@@ -66,59 +66,71 @@ final class TapRunner: Runner, SocketRunnerStatus, @unchecked Sendable {
         return text
     }
 
-    /// Messages taken per wake-up before the monitor and stop flag are looked at again.
+    /// Messages taken per handler call: the budget that keeps a flooded tap from starving the
+    /// other sockets and monitors of its loop.
     static let batch = 512
 
-    override func run() {
-        let made = retrying("tap socket", socket: config.name, recorders: recorders) {
-            try MonitoredSocket(context: context, config: tap.socket, recorder: recorders[0], logger: logger) { s throws(ZMQError) in
+    /// On the loop's thread, once made.
+    private var socket: MonitoredSocket?
+    private var dataWatch: SocketLoop.Watch?
+    private let frame = Message()
+
+    override func open(on loop: SocketLoop) {
+        create("tap socket", recorders: recorders, on: loop, { [self] in
+            let socket = try MonitoredSocket(context: context, config: tap.socket, recorder: recorders[0], logger: logger) { s throws(ZMQError) in
                 if s.type == .sub { for prefix in self.tap.subscribe { try s.subscribe(prefix) } }
             }
-        }
-        guard let socket = made else { return }
-        info.publish(sides: [socket.endpoints])
-        markReady([socket])
-        let metrics = recorders[0].metrics
-        var poller = Poller()
-        let dataIndex = poller.add(socket.socket)
-        let monitorIndex = poller.add(socket.monitor.pairSocket)
-        let frame = Message()
-        // decode is a wire setting: an update never changes it.
-        let inspect = decoder.inspectsMessages
-        while !isStopping {
             do {
-                try poller.poll(timeoutMilliseconds: Self.stopCheckMilliseconds)
+                try socket.watchMonitor(on: loop)
+                dataWatch = try loop.watch(socket.socket) { [weak self] _ in self?.receiveBatch() ?? false }
             } catch {
-                break
+                // No room to watch it (max_user_watches, memory): closed, and tried again later.
+                socket.close(within: .zero)
+                throw error
             }
-            if poller.isReadable(monitorIndex) { socket.drainMonitor() }
-            retryFailedIfDue([socket], info: info)
-            applyPendingUpdate()
-            // Once per turn, not per message: the hot path reads a local.
-            let decoder = self.decoder
-            guard poller.isReadable(dataIndex) else { continue }
-            var messages = 0
-            var bytes = 0
-            let now = WallClock.now()
-            receiving: while messages < Self.batch {
-                // Receive the frames of one message; the last one is the body.
-                var size = 0
-                repeat {
-                    do {
-                        size += try socket.socket.receive(into: frame, flags: .dontWait)
-                    } catch {
-                        break receiving
-                    }
-                } while frame.hasMore
-                messages += 1
-                bytes += size
-                if inspect { frame.withUnsafeBytes { decoder.observe(body: $0, now: now) } }
-            }
-            if !inspect { decoder.observe(count: messages) }
-            metrics.received(messages: messages, bytes: bytes)
-            if messages > 0 { lastMessage.set(now) }
-            socket.drainMonitor()
+            return socket
+        }, then: { [self] (socket: MonitoredSocket) in
+            self.socket = socket
+            info.publish(sides: [socket.endpoints])
+            markReady([socket])
+            retryFailedBinds([socket], info: info, on: loop)
+        })
+    }
+
+    override func close(on loop: SocketLoop, then done: @escaping () -> Void) {
+        guard let socket else { return done() }
+        socket.close(on: loop, data: dataWatch, then: done)
+        dataWatch = nil
+    }
+
+    /// Takes up to ``batch`` messages; returns true when there may be more.
+    private func receiveBatch() -> Bool {
+        guard let socket else { return false }
+        let metrics = recorders[0].metrics
+        // Once per call, not per message: the hot path reads locals. `decode` is a wire
+        // setting, so an update never changes whether messages are inspected.
+        let decoder = self.decoder
+        let inspect = decoder.inspectsMessages
+        var messages = 0
+        var bytes = 0
+        let now = WallClock.now()
+        receiving: while messages < Self.batch {
+            // Receive the frames of one message; the last one is the body.
+            var size = 0
+            repeat {
+                do {
+                    size += try socket.socket.receive(into: frame, flags: .dontWait)
+                } catch {
+                    break receiving
+                }
+            } while frame.hasMore
+            messages += 1
+            bytes += size
+            if inspect { frame.withUnsafeBytes { decoder.observe(body: $0, now: now) } }
         }
-        socket.close()
+        if !inspect { decoder.observe(count: messages) }
+        metrics.received(messages: messages, bytes: bytes)
+        if messages > 0 { lastMessage.set(now) }
+        return messages == Self.batch
     }
 }

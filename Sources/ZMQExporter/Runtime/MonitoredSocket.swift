@@ -1,8 +1,10 @@
 import Logging
+import Posix
 import ZeroMQ
 
 /// A socket the agent owns, with its monitor attached before any bind or connect, set up from an
-/// ``EndpointConfig``. Used by one runner thread.
+/// ``EndpointConfig``. Used by one thread: a socket loop's (``watchMonitor(on:)``,
+/// ``close(on:within:then:)``) or a proxy's own (``close(within:)``).
 final class MonitoredSocket {
     let socket: Socket
     let monitor: SocketMonitor
@@ -119,6 +121,10 @@ final class MonitoredSocket {
     /// Listener descriptors from LISTENING events, until their CLOSED event.
     private var listeners: Set<Int32> = []
 
+    /// On a socket loop: the monitor's watch, and the close in progress.
+    private var monitorWatch: SocketLoop.Watch?
+    private var closing: (loop: SocketLoop, deadline: TimerHeap.ID, done: () -> Void)?
+
     private func record(_ event: MonitorEvent) {
         if event.kind == .listening, let fd = event.fileDescriptor { listeners.insert(fd) }
         if event.kind == .closed, let fd = event.fileDescriptor { listeners.remove(fd) }
@@ -130,6 +136,11 @@ final class MonitoredSocket {
     /// listeners to close.
     func close(within: Duration = .seconds(1)) {
         releaseListeners(within: within)
+        stopAndClose()
+    }
+
+    /// Stops the monitor, recording what was still queued, and closes the socket.
+    fileprivate func stopAndClose() {
         for event in monitor.stop() { recorder.record(event) }
         socket.close()
         // MONITOR_STOPPED can be lost when the socket closes first; the live state must reset anyway.
@@ -154,5 +165,51 @@ final class MonitoredSocket {
             _ = try? poller.poll(timeoutMilliseconds: 20)
             drainMonitor()
         }
+    }
+}
+
+// MARK: On a socket loop
+
+extension MonitoredSocket {
+    /// Drains the monitor on `loop` whenever events are queued.
+    func watchMonitor(on loop: SocketLoop) throws(SystemError) {
+        monitorWatch = try loop.watch(monitor.pairSocket) { [weak self] _ in
+            guard let self else { return false }
+            drainMonitor()
+            if let closing, listeners.isEmpty { finishClosing(closing) }
+            return false
+        }
+    }
+
+    /// Closes the socket without holding up `loop`: stops watching `data`, unbinds, and closes
+    /// once every listener has reported CLOSED (its port is free for a restarted socket) or
+    /// `within` has passed; then calls `done`. Other sockets on the loop are served meanwhile.
+    func close(on loop: SocketLoop, data: SocketLoop.Watch?, within: Duration = .seconds(1), then done: @escaping () -> Void) {
+        if let data { loop.unwatch(data) }
+        guard closing == nil else { return }
+        drainMonitor()
+        let deadline = loop.after(within) { [weak self] in
+            guard let self, let closing else { return }
+            finishClosing(closing)
+        }
+        closing = (loop, deadline, done)
+        guard !listeners.isEmpty, monitorWatch != nil else {
+            finishClosing(closing!)
+            return
+        }
+        for endpoint in endpoints where endpoint.mode == "bind" {
+            try? socket.unbind(endpoint.endpoint)
+        }
+        // The CLOSED events come through the monitor's watch, which finishes the close.
+        if let monitorWatch { loop.check(monitorWatch) }
+    }
+
+    private func finishClosing(_ closing: (loop: SocketLoop, deadline: TimerHeap.ID, done: () -> Void)) {
+        self.closing = nil
+        closing.loop.cancel(closing.deadline)
+        if let monitorWatch { closing.loop.unwatch(monitorWatch) }
+        monitorWatch = nil
+        stopAndClose()
+        closing.done()
     }
 }

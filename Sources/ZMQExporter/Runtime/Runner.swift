@@ -27,29 +27,25 @@ extension SocketRunnerStatus {
     public var isUp: Bool { isReady && setupFailures.allSatisfy(\.isEmpty) }
 }
 
-/// A thread that owns one configured socket's ZeroMQ sockets for their whole life: it creates
-/// them, runs the role's loop, and closes them. ZeroMQ sockets are not thread-safe, so nothing
-/// else touches them; other threads read metrics and the status snapshot.
+/// One configured socket's runtime: its ZeroMQ sockets, its role's logic and its status.
+/// ZeroMQ sockets are not thread-safe, so one thread does everything with them: a socket loop
+/// (``LoopRunner``: taps and probes) or a thread of the runner's own (``ThreadRunner``:
+/// proxies). Other threads read metrics and the status snapshot.
 class Runner: @unchecked Sendable {
     let context: Context
     let logger: Logger
     /// Holds the socket's series (``Metrics/remove(owner:)`` when the runner is replaced).
     let owner: MetricOwner
-    let stopFlag = Atomic<Bool>(false)
-    private let finished = Latch()
+    /// Opened when the runner's sockets are closed (or were never made).
+    let finished = Latch()
     private let readyFlag = Atomic<Bool>(false)
     private let endpointsBox = Locked<[[(endpoint: String, mode: String)]]>([])
     private let failuresBox = Locked<[[SetupFailure]]>([])
     /// When the failed binds and connects are tried next, and the wait after that (1 s
     /// doubling to 30 s: a taken port freed by its holder is bound again within 30 s).
-    private var nextRetry = ContinuousClock.now
+    private(set) var nextRetry = ContinuousClock.now
     private var retryDelay = Duration.seconds(1)
     static let maxRetryDelay = Duration.seconds(30)
-    private var started = false
-
-    /// How often an idle loop looks at the stop flag, in ms: the longest a stop waits for one
-    /// socket, and 4 wake-ups a second per idle socket.
-    static let stopCheckMilliseconds = 250
 
     private let configBox: Locked<SocketConfig>
     /// A config handed over by ``update(_:)``, applied by the runner's thread on its next turn.
@@ -63,47 +59,40 @@ class Runner: @unchecked Sendable {
         self.logger = logger
     }
 
-    func start(name: String) {
-        started = true
-        do {
-            try Thread.detach(name: "zmq-\(name)", stackSize: 1 << 20) { [self] in
-                self.run()
-                self.finished.open()
-            }
-        } catch {
-            // Nothing to wait for: the socket stays unready, and a reload tries again.
-            logger.error("cannot start the socket's thread", metadata: ["socket": "\(name)", "error": "\(error)"])
-            finished.open()
-        }
-    }
+    /// Starts the runner's sockets. Subclasses override.
+    func start(name: String) { finished.open() }
 
-    /// Asks the loop to stop and waits up to `timeout` for its sockets to close.
-    /// Returns false when the thread did not finish in time.
+    /// Asks the runner to close its sockets, without waiting. Subclasses override.
+    func requestStop() {}
+
+    /// Asks the runner to stop and waits up to `timeout` for its sockets to close.
+    /// Returns false when they were not closed in time.
     @discardableResult
     func stop(timeout: Duration = .seconds(5)) -> Bool {
-        stopFlag.store(true, ordering: .releasing)
-        guard started else { return true }
+        requestStop()
         return finished.wait(timeout: timeout)
     }
-
-    var isStopping: Bool { stopFlag.load(ordering: .acquiring) }
 
     /// The config in effect; after ``update(_:)``, the new one once the runner's thread took it.
     public var config: SocketConfig { configBox.withLock { $0 } }
 
     /// Hands the runner a config whose ``SocketConfig/wire`` equals the running one's: the
-    /// runner's thread applies its tunables on its next turn (within about
-    /// ``stopCheckMilliseconds`` when idle; a probe between two probe cycles), closing nothing.
+    /// runner's thread applies its tunables at once (a probe between two probe cycles),
+    /// closing nothing.
     func update(_ config: SocketConfig) {
         pending.withLock { $0 = config }
         hasPending.store(true, ordering: .releasing)
+        updateArrived()
     }
+
+    /// Wakes the runner's thread to apply an update. Subclasses override.
+    func updateArrived() {}
 
     /// Whether an update is waiting or being applied (tests wait for it to be false).
     var updatePending: Bool { hasPending.load(ordering: .acquiring) }
 
-    /// Called by the role's loop on each turn, on the runner's thread: applies a pending update
-    /// through ``apply(update:from:)``. Returns whether there was one. One atomic load when not.
+    /// On the runner's thread: applies a pending update through ``apply(update:from:)``.
+    /// Returns whether there was one. One atomic load when not.
     @discardableResult
     func applyPendingUpdate() -> Bool {
         guard hasPending.load(ordering: .acquiring) else { return false }
@@ -122,36 +111,23 @@ class Runner: @unchecked Sendable {
     /// The role's part of an update, on the runner's thread. Subclasses override.
     func apply(update new: SocketConfig, from old: SocketConfig) {}
 
-    /// The role's loop; runs on the runner's thread. Subclasses override.
-    func run() {}
-
-    /// Calls `make` until it succeeds or the runner stops (nil then), waiting 0.5 s, 1 s, ... up
-    /// to 10 s between tries: a socket that cannot be created now (EMFILE, the socket limit)
-    /// may be creatable later, and a runner that gave up would stay unready until a reload.
-    func retrying<T>(_ what: String, socket name: String, recorders: [MonitorRecorder], _ make: () throws -> T) -> T? {
-        var delay = Duration.milliseconds(500)
-        var attempt = 0
-        while !isStopping {
-            do {
-                return try make()
-            } catch {
-                attempt += 1
-                let failure = SetupFailure.of(error, action: .create, endpoint: "")
-                for recorder in recorders {
-                    recorder.metrics.setupFailed(failure)
-                    recorder.metrics.up.set(Int64(0))
-                }
-                failuresBox.withLock { $0 = recorders.map { _ in [failure] } }
-                let level: Logger.Level = attempt == 1 ? .error : .debug
-                logger.log(level: level, "cannot create \(what); retrying", metadata: ["socket": "\(name)", "error": "\(error)", "attempt": "\(attempt)"])
-            }
-            let deadline = ContinuousClock.now + delay
-            while !isStopping && ContinuousClock.now < deadline {
-                Thread.sleep(.milliseconds(Self.stopCheckMilliseconds))
-            }
-            delay = min(delay * 2, .seconds(10))
+    /// Counts and publishes a failure to create the runner's sockets (EMFILE, the socket limit).
+    func creationFailed(_ error: any Error, what: String, socket name: String, attempt: Int, recorders: [MonitorRecorder]) {
+        let failure = SetupFailure.of(error, action: .create, endpoint: "")
+        for recorder in recorders {
+            recorder.metrics.setupFailed(failure)
+            recorder.metrics.up.set(Int64(0))
         }
-        return nil
+        failuresBox.withLock { $0 = recorders.map { _ in [failure] } }
+        let level: Logger.Level = attempt == 1 ? .error : .debug
+        logger.log(level: level, "cannot create \(what); retrying", metadata: ["socket": "\(name)", "error": "\(error)", "attempt": "\(attempt)"])
+    }
+
+    /// The wait before creation attempt `attempt + 1`: 0.5 s, 1 s, ... up to 10 s. A socket that
+    /// cannot be created now may be creatable later; a runner that gave up would stay unready
+    /// until a reload.
+    static func creationDelay(after attempt: Int) -> Duration {
+        min(.milliseconds(500) * (1 << min(max(attempt - 1, 0), 5)), .seconds(10))
     }
 
     /// Publishes the sockets' endpoints and failures, and makes the runner ready (set up).

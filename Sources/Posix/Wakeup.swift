@@ -1,17 +1,16 @@
 import CLinuxIO
 import Glibc
-import Posix
 
 /// An eventfd any thread may signal to wake the loop's `epoll_wait`.
 ///
 /// Signal and close take the same lock, so a worker finishing late can never write into a
 /// descriptor number that has been closed and reused for something else.
-final class Wakeup: Sendable {
+public final class Wakeup: Sendable {
     private let descriptor: Locked<Int32>
     /// The descriptor to register with epoll; valid until ``close()``.
-    let fd: Int32
+    public let fd: Int32
 
-    init() throws(SystemError) {
+    public init() throws(SystemError) {
         fd = try systemCallValue("eventfd") { eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)) }
         descriptor = Locked(fd)
     }
@@ -21,7 +20,7 @@ final class Wakeup: Sendable {
     }
 
     /// Makes the loop's next `epoll_wait` return. Harmless after ``close()``.
-    func signal() {
+    public func signal() {
         descriptor.withLock { fd in
             guard fd >= 0 else { return }
             var one: UInt64 = 1
@@ -31,12 +30,12 @@ final class Wakeup: Sendable {
     }
 
     /// Resets the counter after a wake-up; called on the loop thread.
-    func drain() {
+    public func drain() {
         var value: UInt64 = 0
         _ = Glibc.read(fd, &value, 8)
     }
 
-    func close() {
+    public func close() {
         descriptor.withLock { fd in
             guard fd >= 0 else { return }
             closeDescriptor(fd)
