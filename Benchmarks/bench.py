@@ -22,12 +22,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchlib import b1_proxy, b2_tap, b3_monitor, b4_scrape, b5_footprint, b6_preload  # noqa: E402
+from benchlib import b1_proxy, b2_tap, b3_monitor, b4_scrape, b5_footprint, b6_preload, b8_scale  # noqa: E402
 from benchlib.context import Context  # noqa: E402
 from benchlib.procs import BENCH_DIR, BenchError, build_c_programs  # noqa: E402
 from benchlib.table import render, to_json  # noqa: E402
 
-BENCHES = {"1": b1_proxy, "2": b2_tap, "3": b3_monitor, "4": b4_scrape, "5": b5_footprint, "6": b6_preload}
+BENCHES = {"1": b1_proxy, "2": b2_tap, "3": b3_monitor, "4": b4_scrape, "5": b5_footprint, "6": b6_preload, "8": b8_scale}
 
 
 def machine():
@@ -47,7 +47,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true")
     parser.add_argument("--runs", type=int)
-    parser.add_argument("--only", default="1,2,3,4,5,6")
+    parser.add_argument("--only", default="1,2,3,4,5,6,8")
     parser.add_argument("--agent", default=os.environ.get("ZMQ_EXPORTER_BIN")
                         or str(BENCH_DIR.parent / ".build" / "release" / "zmq-exporter"))
     parser.add_argument("--json", type=Path)
@@ -55,7 +55,7 @@ def main():
     only = [b.strip() for b in args.only.split(",") if b.strip()]
     unknown = [b for b in only if b not in BENCHES]
     if unknown or (args.runs is not None and args.runs < 1):
-        parser.error(f"--only takes numbers 1-6 (got {unknown}); --runs must be >= 1")
+        parser.error(f"--only takes numbers 1-6 and 8 (got {unknown}); --runs must be >= 1")
 
     ctx = Context(os.path.abspath(args.agent), args.smoke, args.runs)
     head = subprocess.run(["git", "-C", str(BENCH_DIR.parent), "log", "-1", "--format=%h %cd", "--date=iso"],

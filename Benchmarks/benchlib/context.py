@@ -18,6 +18,8 @@ FULL = {
     "idle_sockets": 1000,
     "preload_pushpull_n": 2_000_000, "preload_reqrep_n": 20_000, "preload_inproc_n": 2_000_000,
     "preload_churn_n": 10_000, "preload_processes": 100, "preload_sockets": 20,
+    "scale_sizes": [10, 100, 1000, 4000, 10000], "scale_runs": 2,
+    "scale_idle_seconds": 60.0, "scale_idle_short": 10.0,
 }
 SMOKE = {
     "runs": 1,
@@ -29,6 +31,8 @@ SMOKE = {
     "idle_sockets": 100,
     "preload_pushpull_n": 20_000, "preload_reqrep_n": 500, "preload_inproc_n": 20_000,
     "preload_churn_n": 200, "preload_processes": 2, "preload_sockets": 20,
+    "scale_sizes": [10, 100], "scale_runs": 1,
+    "scale_idle_seconds": 1.0, "scale_idle_short": 1.0,
 }
 
 

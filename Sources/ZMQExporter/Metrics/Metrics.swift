@@ -47,10 +47,35 @@ public final class Metrics: Sendable {
     }
 
     /// One family's series in registration order.
+    /// Changed in place only (through the `families` subscript): a copy taken out and stored
+    /// back would copy its arrays on every registration, making a start with N sockets O(N²).
     struct FamilySeries {
         var list: [Series] = []
         var index: [String: Int] = [:]
         var labels: [[(String, String)]] = []
+
+        /// The series under `key`: the registered one when `matches` accepts it, else `make()`'s,
+        /// which takes its place.
+        mutating func series(_ key: String, _ labelPairs: [(String, String)], matches: (Series) -> Bool, make: () -> Series) -> Series {
+            if let at = index[key] {
+                if matches(list[at]) { return list[at] }
+                let series = make()
+                list[at] = series
+                return series
+            }
+            let series = make()
+            index[key] = list.count
+            list.append(series)
+            labels.append(labelPairs)
+            return series
+        }
+
+        mutating func remove(_ key: String) {
+            guard let at = index.removeValue(forKey: key) else { return }
+            list.remove(at: at)
+            labels.remove(at: at)
+            for (other, position) in index where position > at { index[other] = position - 1 }
+        }
     }
 
     struct State {
@@ -112,21 +137,7 @@ public final class Metrics: Sendable {
         precondition(family.accepts(labelNames: labels.map(\.0)), "\(family.name) takes labels \(family.labels), not \(labels.map(\.0))")
         let key = Key(family, labels)
         return state.withLock { state in
-            var entry = state.families[family.name, default: FamilySeries()]
-            let series: Series
-            if let at = entry.index[key.labels], matches(entry.list[at]) {
-                series = entry.list[at]
-            } else {
-                series = make()
-                if let at = entry.index[key.labels] {
-                    entry.list[at] = series
-                } else {
-                    entry.index[key.labels] = entry.list.count
-                    entry.list.append(series)
-                    entry.labels.append(labels)
-                }
-                state.families[family.name] = entry
-            }
+            let series = state.families[family.name, default: FamilySeries()].series(key.labels, labels, matches: matches, make: make)
             if let owner, state.owned[ObjectIdentifier(owner), default: []].insert(key).inserted {
                 state.holders[key, default: 0] += 1
             }
@@ -144,12 +155,8 @@ public final class Metrics: Sendable {
                     continue
                 }
                 state.holders[key] = nil
-                guard var entry = state.families[key.family], let at = entry.index[key.labels] else { continue }
-                entry.list.remove(at: at)
-                entry.labels.remove(at: at)
-                entry.index[key.labels] = nil
-                for (labels, position) in entry.index where position > at { entry.index[labels] = position - 1 }
-                state.families[key.family] = entry.list.isEmpty ? nil : entry
+                state.families[key.family]?.remove(key.labels)
+                if state.families[key.family]?.list.isEmpty == true { state.families[key.family] = nil }
             }
         }
     }

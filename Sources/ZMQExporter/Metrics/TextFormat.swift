@@ -22,8 +22,12 @@ enum TextFormat {
     /// `name{a="x",b="y"} ` (or `name ` without labels), values escaped; `extra` is appended
     /// inside the braces after the labels (a histogram's `le`).
     static func prefix(_ name: String, _ labels: [(String, String)], extra: (String, String)? = nil) -> [UInt8] {
-        var out: [UInt8] = Array(name.utf8)
         let all = extra.map { labels + [$0] } ?? labels
+        // Sized up front: every series keeps its prefix, and an array grown by appends holds up
+        // to twice its bytes (about 5 MiB more for 1,000 taps).
+        var out: [UInt8] = []
+        out.reserveCapacity(all.reduce(name.utf8.count + 3) { $0 + $1.0.utf8.count + $1.1.utf8.count + 4 })
+        out.append(contentsOf: name.utf8)
         if !all.isEmpty {
             out.append(UInt8(ascii: "{"))
             for (index, (label, value)) in all.enumerated() {

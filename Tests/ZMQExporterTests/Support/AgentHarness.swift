@@ -40,14 +40,15 @@ struct Expectation: CustomStringConvertible {
 /// Parses `yaml` (as if read from `file`: relative paths in it resolve against its directory),
 /// starts an agent on it and waits until every socket is set up.
 /// The caller stops the agent (`defer { agent.stop() }`).
-func startAgent(_ yaml: String, file: String = "test.yml") async throws -> Agent {
+/// `loops`: how many socket loops run the taps and probes (the agent's default when nil).
+func startAgent(_ yaml: String, file: String = "test.yml", loops: Int? = nil, within: Duration = .seconds(10)) async throws -> Agent {
     let config = try ConfigLoader.parse(yaml, file: file)
     var logger = Logger(label: "test")
     logger.logLevel = .warning
-    let agent = try Agent(configPath: nil, logger: logger, context: try Context())
+    let agent = try Agent(configPath: nil, logger: logger, context: try Context(maxSockets: .max), loops: loops)
     agent.start(config)
     do {
-        try await waitUntil("the agent to be ready") { agent.isReady }
+        try await waitUntil("the agent to be ready", within: within) { agent.isReady }
     } catch {
         agent.stop()
         throw error
