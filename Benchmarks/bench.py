@@ -87,7 +87,7 @@ def main():
                 if row.unavailable.startswith("agent: not available") and agent_present:
                     ctx.problem(f"{row.bench} {row.name}: {row.unavailable}")
                 continue
-            good = [v for v in row.values if v is not None and v > 0]
+            good = [v for v in row.values if v is not None and (v > 0 or (row.zero_ok and v == 0))]
             if not row.values or len(good) != len(row.values):
                 if row.name.startswith("Python"):
                     # The Python exporter is only a baseline: on a busy machine it can answer no

@@ -20,6 +20,8 @@ class Row:
         self.values = []
         self.notes = []
         self.unavailable = None
+        # A figure that may rightly be 0 (idle CPU): smoke runs accept it.
+        self.zero_ok = False
 
     def add(self, value):
         self.values.append(value)
@@ -126,5 +128,5 @@ def to_json(rows):
         "bench": r.bench, "name": r.name, "unit": r.unit, "values": r.values,
         "baseline": r.baseline.name if r.baseline else None, "ratios": r.ratios(),
         "target": list(r.target) if r.target else None, "verdict": r.verdict(),
-        "unavailable": r.unavailable, "notes": r.notes,
+        "unavailable": r.unavailable, "notes": r.notes, "zero_ok": r.zero_ok,
     } for r in rows]

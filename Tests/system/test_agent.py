@@ -449,3 +449,41 @@ def test_sigterm_exits_zero_within_5s(tmp_path):
         code = exp.proc.wait(timeout=5)
         assert code == 0, exp.log.read_text()
         assert time.monotonic() - started < 5
+
+
+def test_many_taps_run_on_the_socket_loops_and_stop_on_sigterm(tmp_path):
+    """Issue 16: 300 idle taps on two socket loops, not 300 threads; every one up and counting;
+    SIGTERM stops them all at once (1,000 taps in well under 1 s in BENCHMARKS.md, benchmark 8;
+    here bounded loosely, the machine being shared)."""
+    count = 300
+    config = tmp_path / "zmq-exporter.yml"
+    config.write_text("sockets:\n" + "".join(
+        f'  - name: idle{i:03d}\n    role: tap\n    type: PULL\n    bind: ["tcp://127.0.0.1:*"]\n' for i in range(count)))
+    with zmq_context() as ctx, exporter(config, tmp_path, "--zmq.loops", "2", "--zmq.io-threads", "1") as exp:
+        wait_until("/-/ready 200", lambda: exp.request("/-/ready")[0] == 200, timeout=60)
+        names = [open(f"/proc/{exp.proc.pid}/task/{task}/comm").read().strip()
+                 for task in os.listdir(f"/proc/{exp.proc.pid}/task")]
+        assert sum(name.startswith("zmq-loop-") for name in names) == 2, names
+        assert len(names) <= 16, f"{len(names)} threads for {count} taps: {names}"
+        # The last tap placed on a loop counts what it is sent, like the first.
+        for name in ("idle000", f"idle{count - 1:03d}"):
+            push = ctx.socket(zmq.PUSH)
+            push.setsockopt(zmq.LINGER, 0)
+            push.connect(exp.bound_endpoint(name))
+            for _ in range(25):
+                push.send(b"x")
+            exp.wait_value("zmq_socket_messages_received_total", {"socket": name}, 25)
+            push.close()
+        started = time.monotonic()
+        os.kill(exp.proc.pid, signal.SIGTERM)
+        code = exp.proc.wait(timeout=10)
+        assert code == 0, exp.log.read_text()[-2000:]
+        assert time.monotonic() - started < 10
+
+
+def test_loop_flags_are_checked(tmp_path):
+    for flags, message in [(["--zmq.loops", "0"], "--zmq.loops must be 1 to 256 and --zmq.io-threads 1 to 64"),
+                           (["--zmq.io-threads", "many"], "--zmq.io-threads must be a whole number, not 'many'")]:
+        result = subprocess.run([BIN, *flags], capture_output=True, text=True, timeout=10)
+        assert result.returncode == 2, (result.returncode, result.stderr)
+        assert result.stderr == f"zmq-exporter: error: {message}, try --help\n"
