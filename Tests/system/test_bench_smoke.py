@@ -22,7 +22,7 @@ def test_bench_smoke_runs_every_benchmark_and_the_agent_loses_nothing():
         result = json.loads(report.read_text())
     assert result["problems"] == []
     rows = {(r["bench"], r["name"]): r for r in result["rows"]}
-    assert {b for b, _ in rows} == {"1", "2", "3", "4", "5", "6"}
+    assert {b for b, _ in rows} == {"1", "2", "3", "4", "5", "6", "7"}
     for (bench, name), row in rows.items():
         if row["unavailable"]:
             # Only the demo config may be absent; a missing agent is allowed only by the opt-out.
@@ -34,5 +34,5 @@ def test_bench_smoke_runs_every_benchmark_and_the_agent_loses_nothing():
     if result["agent_present"]:
         passed = [text for ok, text in result["checks"] if ok]
         for tag in ("proxy-64", "proxy-1024", "proxy-rr", "tap-json", "monitor-pull", "churn",
-                    "preload-churn", "preload-files", "preload-scrape"):
+                    "preload-churn", "preload-files", "preload-scrape", "tls-scrape"):
             assert any(text.startswith(tag + ":") for text in passed), f"no passed check for {tag}: {passed}"
