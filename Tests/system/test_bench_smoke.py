@@ -30,6 +30,11 @@ def test_bench_smoke_runs_every_benchmark_and_the_agent_loses_nothing():
                     (not result["agent_present"] and os.environ.get("BENCH_SMOKE_ALLOW_NO_AGENT") == "1")), \
                 f"{bench} {name}: {row['unavailable']}"
             continue
+        if name.startswith("Python"):
+            # As bench.py's own smoke check: the Python exporter is only a baseline, and on a busy
+            # machine it may answer no request of wrk's 3 s run (10,000 series, gzip: about 10
+            # req/s when the machine is quiet), so no rate and no p99; that says nothing about the agent.
+            continue
         assert row["values"] and all(v is not None and v > 0 for v in row["values"]), f"{bench} {name}: {row}"
     if result["agent_present"]:
         passed = [text for ok, text in result["checks"] if ok]
