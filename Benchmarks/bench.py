@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""`make bench`: runs the benchmarks of issue 7 (1-5) and the preload library's (issue 13, 6) on this
-machine, each against its baseline in the same run, and prints a Markdown table of medians (min, max) and per-run ratios.
+"""`make bench`: runs the benchmarks of issue 7 (1-5), the preload library's (issue 13, 6) and TLS's
+(issue 15, 7) and scale (issue 16, 8) on this machine, each against its baseline in the same run, and prints a Markdown table of medians (min, max) and per-run ratios.
 
-usage: bench.py [--smoke] [--runs N] [--only 1,3,6] [--agent PATH] [--json FILE]
+usage: bench.py [--smoke] [--runs N] [--only 1,3,7] [--agent PATH] [--json FILE]
 --smoke: tiny sizes, one run each; checks that every program ran and reported its figures and that
 the agent's counters equal what was sent; exits 1 on any problem. No timing is asserted.
 The agent defaults to $ZMQ_EXPORTER_BIN, else .build/release/zmq-exporter. When it does not exist,
@@ -22,12 +22,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchlib import b1_proxy, b2_tap, b3_monitor, b4_scrape, b5_footprint, b6_preload, b8_scale  # noqa: E402
+from benchlib import b1_proxy, b2_tap, b3_monitor, b4_scrape, b5_footprint, b6_preload, b7_tls, b8_scale  # noqa: E402
 from benchlib.context import Context  # noqa: E402
 from benchlib.procs import BENCH_DIR, BenchError, build_c_programs  # noqa: E402
 from benchlib.table import render, to_json  # noqa: E402
 
-BENCHES = {"1": b1_proxy, "2": b2_tap, "3": b3_monitor, "4": b4_scrape, "5": b5_footprint, "6": b6_preload, "8": b8_scale}
+BENCHES = {"1": b1_proxy, "2": b2_tap, "3": b3_monitor, "4": b4_scrape, "5": b5_footprint, "6": b6_preload,
+           "7": b7_tls, "8": b8_scale}
 
 
 def machine():
@@ -47,7 +48,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true")
     parser.add_argument("--runs", type=int)
-    parser.add_argument("--only", default="1,2,3,4,5,6,8")
+    parser.add_argument("--only", default=",".join(BENCHES))
     parser.add_argument("--agent", default=os.environ.get("ZMQ_EXPORTER_BIN")
                         or str(BENCH_DIR.parent / ".build" / "release" / "zmq-exporter"))
     parser.add_argument("--json", type=Path)
@@ -55,7 +56,7 @@ def main():
     only = [b.strip() for b in args.only.split(",") if b.strip()]
     unknown = [b for b in only if b not in BENCHES]
     if unknown or (args.runs is not None and args.runs < 1):
-        parser.error(f"--only takes numbers 1-6 and 8 (got {unknown}); --runs must be >= 1")
+        parser.error(f"--only takes numbers {', '.join(BENCHES)} (got {unknown}); --runs must be >= 1")
 
     ctx = Context(os.path.abspath(args.agent), args.smoke, args.runs)
     head = subprocess.run(["git", "-C", str(BENCH_DIR.parent), "log", "-1", "--format=%h %cd", "--date=iso"],

@@ -2,13 +2,14 @@
 shared with the other exporters (the Python exporter and node exporter)."""
 import os
 import re
+import ssl
 import time
 import urllib.error
 import urllib.request
 
 from .procs import OUT_DIR, BenchError, Proc, wait_until
 
-LISTENING = re.compile(r"^listening on http://127\.0\.0\.1:(\d+)$")
+LISTENING = re.compile(r"^listening on https?://127\.0\.0\.1:(\d+)$")
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\d+)?$')
 LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 
@@ -17,11 +18,12 @@ class AgentUnavailable(Exception):
     """The agent binary is missing or not executable: agent rows say "agent: not available"."""
 
 
-def http_get(url, timeout=10.0, headers=None):
-    """(status, body bytes, headers) of a GET; status 0 when the connection failed."""
+def http_get(url, timeout=10.0, headers=None, tls=None):
+    """(status, body bytes, headers) of a GET; status 0 when the connection failed. `tls`: the
+    ssl.SSLContext for an https URL (one that trusts the bench's own CA)."""
     request = urllib.request.Request(url, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout, context=tls) as response:
             return response.status, response.read(), dict(response.headers)
     except urllib.error.HTTPError as error:
         return error.code, error.read(), dict(error.headers)
@@ -59,8 +61,10 @@ class Metrics:
         return sum(found) if found else None
 
 
-def scrape(port, timeout=10.0):
-    status, body, _ = http_get(f"http://127.0.0.1:{port}/metrics", timeout)
+def scrape(port, timeout=10.0, tls=None):
+    """/metrics on 127.0.0.1:port, over https when `tls` (an ssl.SSLContext) is given."""
+    scheme = "https" if tls else "http"
+    status, body, _ = http_get(f"{scheme}://127.0.0.1:{port}/metrics", timeout, tls=tls)
     if status != 200:
         raise BenchError(f"GET /metrics on port {port} answered {status or 'no connection'}")
     return Metrics(body.decode("utf-8", "replace"))
@@ -69,9 +73,13 @@ def scrape(port, timeout=10.0):
 class Agent:
     """zmq-exporter running one config: started, waited on until /-/ready is 200, stopped by PID."""
 
-    def __init__(self, binary, config_text, tag, ready_timeout=30.0, config_path=None, extra_args=()):
+    def __init__(self, binary, config_text, tag, ready_timeout=30.0, config_path=None, extra_args=(), tls_ca=None):
         """Writes config_text to .build-bench/out/TAG.yml, or uses config_path as it is;
-        extra_args are further command-line flags (e.g. --preload.dir DIR)."""
+        extra_args are further command-line flags (e.g. --preload.dir DIR). With `tls_ca` (a CA
+        file; the web config in extra_args serves TLS) every request of this class goes over
+        https, trusting that CA."""
+        self.tls = ssl.create_default_context(cafile=str(tls_ca)) if tls_ca else None
+        self.scheme = "https" if tls_ca else "http"
         if not binary or not os.path.isfile(binary) or not os.access(binary, os.X_OK):
             raise AgentUnavailable(f"no executable agent at {binary!r}")
         OUT_DIR.mkdir(parents=True, exist_ok=True)
@@ -84,7 +92,7 @@ class Agent:
         try:
             line = self.proc.wait_line(lambda l: LISTENING.match(l) is not None, ready_timeout)
             self.port = int(LISTENING.match(line).group(1))
-            wait_until(lambda: http_get(f"http://127.0.0.1:{self.port}/-/ready", 2.0)[0] == 200,
+            wait_until(lambda: http_get(f"{self.url}/-/ready", 2.0, tls=self.tls)[0] == 200,
                        ready_timeout, 0.02, f"agent {tag} /-/ready")
         except BenchError as error:
             self.proc.stop()
@@ -98,8 +106,13 @@ class Agent:
         errors = [l for l in lines if "level=error" in l or "error" in l.lower()]
         return (errors or lines or ["(empty log)"])[0][:300] + f" (log: {self.proc.log_path.name})"
 
-    def metrics(self):
-        return scrape(self.port)
+    @property
+    def url(self):
+        """http(s)://127.0.0.1:PORT, without a path."""
+        return f"{self.scheme}://127.0.0.1:{self.port}"
+
+    def metrics(self, timeout=10.0):
+        return scrape(self.port, timeout, tls=self.tls)
 
     def counter(self, name, **labels):
         value = self.metrics().value(name, **labels)

@@ -5,6 +5,8 @@ public struct DemoEndpoints: Sendable, Equatable {
     /// from the port base.
     public enum Placeholder: Int, CaseIterable, Sendable {
         case tasksFrontend, tasksBackend, eventsFrontend, eventsBackend, serviceFrontend, serviceBackend
+        /// The CURVE-secured `reports` tap.
+        case reports
 
         public var name: String {
             switch self {
@@ -14,6 +16,7 @@ public struct DemoEndpoints: Sendable, Equatable {
             case .eventsBackend: "EVENTS_BACKEND"
             case .serviceFrontend: "SERVICE_FRONTEND"
             case .serviceBackend: "SERVICE_BACKEND"
+            case .reports: "REPORTS"
             }
         }
 
@@ -23,7 +26,7 @@ public struct DemoEndpoints: Sendable, Equatable {
 
     /// The port of each placeholder.
     public var ports: [Placeholder: Int]
-    /// Where the result collector binds: `tcp://127.0.0.1:<base+6>`, or port `*` for base 0.
+    /// Where the result collector binds: `tcp://127.0.0.1:<base+7>`, or port `*` for base 0.
     public var collectorBind: String
 
     /// The port base examples/demo.yml is written for (the default of --demo.port-base).

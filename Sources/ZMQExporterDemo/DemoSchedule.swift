@@ -8,6 +8,9 @@ import ZMQExporter
 /// - 4 s to 9 s: pipeline worker ``crashingWorker`` is down (sockets closed, then re-created);
 /// - 8 s to 15 s: every REP worker is silent, longer than the probe's timeout and the service
 ///   proxy's `request_timeout` in examples/demo.yml.
+///
+/// Outside the cycle, all the time: a client with an unknown CURVE key tries the `reports` tap
+/// every ``unknownClientEvery`` (from the start).
 public struct DemoSchedule: Sendable {
     public var cycle: Duration = .seconds(36)
     public var misconfigured: Range<Duration> = .seconds(1) ..< .seconds(16)
@@ -15,6 +18,7 @@ public struct DemoSchedule: Sendable {
     public var crash: Range<Duration> = .seconds(4) ..< .seconds(9)
     public var crashingWorker = 1
     public var silence: Range<Duration> = .seconds(8) ..< .seconds(15)
+    public var unknownClientEvery: Duration = .seconds(5)
     /// The time the cycle counts from.
     public var origin: ContinuousClock.Instant
 

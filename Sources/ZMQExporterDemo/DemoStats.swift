@@ -23,6 +23,10 @@ public final class DemoStats: Sendable {
         case misconfiguredConnects
         /// Periods in which every REP worker went silent.
         case silences
+        /// Reports the allowed CURVE client handed to its socket.
+        case reports
+        /// Connections the client with an unknown CURVE key attempted.
+        case unknownKeyConnects
     }
 
     // A few updates a second: a lock is plenty.

@@ -3,8 +3,9 @@ import ZMQExporter
 import ZeroMQ
 
 /// The system the demo watches, modelled on the seed article's task-distribution system: a task
-/// producer, 3 pipeline workers, a result collector, a Lazy Pirate client, 2 REP workers and a
-/// misconfigured peer, each on its own thread, all on a ZeroMQ ``Context`` of their own (the
+/// producer, 3 pipeline workers, a result collector, a Lazy Pirate client, 2 REP workers, a
+/// misconfigured peer, and two CURVE clients of the `reports` tap (one allowed, one with an
+/// unknown key), each on its own thread, all on a ZeroMQ ``Context`` of their own (the
 /// agent's sockets live in another), connecting to the agent's proxies at ``DemoEndpoints``.
 public final class DemoSystem: Sendable {
     public let stats: DemoStats
@@ -17,7 +18,7 @@ public final class DemoSystem: Sendable {
     /// Creates the parts and binds the collector; nothing runs until ``start()``.
     /// - Throws: ``ZMQError`` when the context cannot be created or the collector cannot bind
     ///   (its port is in use).
-    public init(endpoints: DemoEndpoints, schedule: DemoSchedule = DemoSchedule(), logger: Logger,
+    public init(endpoints: DemoEndpoints, keys: DemoKeys, schedule: DemoSchedule = DemoSchedule(), logger: Logger,
                 pipelineWorkers: Int = 3, serviceWorkers: Int = 2) throws(ZMQError) {
         let context = try Context()
         let stats = DemoStats()
@@ -41,6 +42,10 @@ public final class DemoSystem: Sendable {
         actors.append(TaskProducer(tasks: tasksIn, bus: bus, context: context, stats: stats, schedule: schedule, logger: logger))
         actors.append(LazyPirateClient(endpoint: service, context: context, stats: stats, schedule: schedule, logger: logger))
         actors.append(MisconfiguredPeer(endpoint: tasksIn, context: context, stats: stats, schedule: schedule, logger: logger))
+        let reports = endpoints.endpoint(.reports)
+        let tapKey = keys.agent.publicCurveKey
+        actors.append(ReportClient(endpoint: reports, serverKey: tapKey, keys: keys.reporter, context: context, stats: stats, schedule: schedule, logger: logger))
+        actors.append(UnknownKeyClient(endpoint: reports, serverKey: tapKey, context: context, stats: stats, schedule: schedule, logger: logger))
         self.actors = actors
     }
 

@@ -10,12 +10,13 @@ struct Demo {
         var flags = FlagSet(command: "demo", summary: """
             Run a small ZeroMQ system with scheduled faults under the agent, configured by examples/demo.yml.
 
-            A producer, 3 pipeline workers, a result collector, an event bus, a REP service with 2 workers
-            and a Lazy Pirate client run in this process on their own ZeroMQ context; the agent runs the
-            proxies, tap and probe of examples/demo.yml (read from ./examples or next to the binary,
-            else a built-in copy). Ports: --demo.port-base N uses N to N+6; 0 picks free ones.
+            A producer, 3 pipeline workers, a result collector, an event bus, a REP service with 2 workers,
+            a Lazy Pirate client and two CURVE clients run in this process on their own ZeroMQ context; the
+            agent runs the proxies, taps and probe of examples/demo.yml (read from ./examples or next to the
+            binary, else a built-in copy). Ports: --demo.port-base N uses N to N+7; 0 picks free ones.
+            CURVE keys are made at start in a private temporary directory, removed at exit.
             """)
-        flags.value("demo.port-base", default: "15550", placeholder: "15550", help: "First of 7 consecutive ZeroMQ ports the demo uses; 0 picks free ports.")
+        flags.value("demo.port-base", default: "15550", placeholder: "15550", help: "First of 8 consecutive ZeroMQ ports the demo uses; 0 picks free ports.")
         flags.toggle("demo.print-config", help: "Print the built-in copy of examples/demo.yml and exit.")
         WebOptions.declare(in: &flags, defaultAddress: ":10027")
         return flags
@@ -52,6 +53,15 @@ struct Demo {
             return 1
         }
         let file = DemoConfigFile.locate(executablePath: DemoConfigFile.executablePath() ?? CommandLine.arguments.first)
+        let keys: DemoKeys
+        do {
+            keys = try DemoKeys.create()
+        } catch {
+            StandardStream.error.write("zmq-exporter demo: \(error)\n")
+            return 1
+        }
+        // Whatever happens next, the keys do not outlive the demo (a SIGKILL leaves them, in a 0700 directory).
+        defer { keys.remove() }
         let agent: Agent
         do {
             agent = try Agent(configPath: nil, logger: logger)
@@ -62,8 +72,8 @@ struct Demo {
         let endpoints: DemoEndpoints
         let system: DemoSystem
         do {
-            endpoints = try DemoLaunch.start(agent, file: file, portBase: portBase)
-            system = try DemoSystem(endpoints: endpoints, logger: logger)
+            endpoints = try DemoLaunch.start(agent, file: file, portBase: portBase, keyDirectory: keys.directory)
+            system = try DemoSystem(endpoints: endpoints, keys: keys, logger: logger)
         } catch {
             agent.stop()
             StandardStream.error.write("zmq-exporter demo: \(error)\n")
@@ -73,7 +83,8 @@ struct Demo {
         var summary: Ticker?
         do {
             try Lifecycle.serve(service, logger: logger, onStart: { addresses in
-                Lifecycle.printLine("demo: agent config from \(file.source); tasks \(endpoints.endpoint(.tasksFrontend)), events \(endpoints.endpoint(.eventsFrontend)), service \(endpoints.endpoint(.serviceFrontend)), results \(system.collectorEndpoint)")
+                Lifecycle.printLine("demo: agent config from \(file.source); tasks \(endpoints.endpoint(.tasksFrontend)), events \(endpoints.endpoint(.eventsFrontend)), service \(endpoints.endpoint(.serviceFrontend)), reports \(endpoints.endpoint(.reports)) (CURVE), results \(system.collectorEndpoint)")
+                Lifecycle.printLine("demo: CURVE keys of the reports tap in \(keys.directory) (removed at exit)")
                 for address in addresses {
                     let url = "http://\(Self.browsable(address))"
                     Lifecycle.printLine("demo: landing page \(url)/  metrics \(url)\(web.telemetryPath)")

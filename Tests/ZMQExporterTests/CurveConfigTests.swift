@@ -36,6 +36,20 @@ struct CurveConfigTests {
         #expect(probe.socket.curve == CurveConfig(mode: .client(serverKey: server.publicCurveKey), publicKey: client.publicCurveKey, secretKey: client.secretCurveKey))
     }
 
+    @Test func relativeKeyPathsReadFromTheGivenBaseDirectoryInsteadOfTheFilesOne() throws {
+        let keys = try KeyDirectory()
+        let server = try keys.pair("server")
+        let client = try keys.pair("client")
+        // The file is named elsewhere (as the demo names examples/demo.yml); errors still name it.
+        let config = try ConfigLoader.parse(probe("{server_key: server.key, secret_key_file: client.key_secret}"),
+                                            file: "/nowhere/demo.yml", baseDirectory: keys.path)
+        guard case .probe(let ping) = config.sockets[0].role else { Issue.record("not a probe"); return }
+        #expect(ping.socket.curve == CurveConfig(mode: .client(serverKey: server.publicCurveKey), publicKey: client.publicCurveKey, secretKey: client.secretCurveKey))
+        #expect(throws: ConfigErrors.self) {
+            try ConfigLoader.parse(probe("{server_key: server.key, secret_key_file: client.key_secret}"), file: "/nowhere/demo.yml")
+        }
+    }
+
     @Test func badZ85ServerKeyIsAnError() throws {
         let keys = try KeyDirectory()
         try keys.pair("client")

@@ -54,6 +54,8 @@ import Testing
         // Moved once: base 15551 puts tasks frontend on 15551, which is not moved again to 15552.
         #expect(DemoEndpoints(base: 15551).render("tcp://127.0.0.1:15550 tcp://127.0.0.1:15551")
                 == "tcp://127.0.0.1:15551 tcp://127.0.0.1:15552")
+        #expect(endpoints.render("tcp://127.0.0.1:15556") == "tcp://127.0.0.1:20006")
+        #expect(endpoints.collectorBind == "tcp://127.0.0.1:20007")
         let file = DemoConfigFile(text: "tcp://127.0.0.1:15551 ${NOPE} ${NOPE} ${ALSO", source: "test")
         #expect(file.unknownPlaceholders == ["${NOPE}"])
         #expect(PipelineWorker.taskID("{\"id\":42,\"work\":3}") == 42)

@@ -2,14 +2,17 @@
 
 Within 40 s of start /metrics must show what issue 5 promises (events of 8 kinds, connections
 and traffic on every proxy side, tap labels, probe success and failure, request durations,
-subscriptions, growing closed_before_handshake failures), the pipeline must lose nothing in the
-proxy, and SIGTERM must stop it cleanly. Every process is stopped by its PID in a `finally`;
+subscriptions, growing closed_before_handshake failures) and what issue 15 adds (reports over the
+CURVE tap from the listed client, the unknown-key client refused by ZAP), the pipeline must lose
+nothing in the proxy, the CURVE keys must be private while the demo runs and gone after, and
+SIGTERM must stop it cleanly. Every process is stopped by its PID in a `finally`;
 every wait has a deadline."""
 
 import os
 import re
 import signal
 import socket
+import stat
 import subprocess
 import threading
 import time
@@ -25,6 +28,7 @@ DEMO_YML = REPO / "examples" / "demo.yml"
 PROXY_SIDES = [f"{proxy}.{side}" for proxy in ("tasks", "events", "service") for side in ("frontend", "backend")]
 DEADLINE = 40.0
 SUMMARY = re.compile(r"demo: tasks produced (\d+), collected (\d+)")
+KEYS = re.compile(r"demo: CURVE keys of the reports tap in (\S+) \(removed at exit\)")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -119,6 +123,16 @@ def unmet(samples: dict) -> list[str]:
         missing.append("proxy subscriptions")
     if value(samples, "zmq_proxy_requests_unanswered_total", socket="service") <= 0:
         missing.append("unanswered requests during the silence")
+    # Issue 15: the CURVE-secured tap lets the listed client in and refuses the unknown key.
+    if value(samples, "zmq_socket_messages_received_total", socket="reports") <= 0:
+        missing.append("reports received over CURVE")
+    if value(samples, "zmq_socket_handshake_failures_total", socket="reports", reason="zap_400") <= 0:
+        missing.append("a ZAP refusal (zap_400) on reports")
+    if value(samples, "zmq_socket_events_total", socket="reports", event="handshake_failed_auth") <= 0:
+        missing.append("a handshake_failed_auth event on reports")
+    for status in ("200", "400"):
+        if value(samples, "zmq_exporter_zap_requests_total", status=status) <= 0:
+            missing.append(f"ZAP requests answered {status}")
     return missing
 
 
@@ -134,6 +148,12 @@ def test_demo_shows_every_promised_metric_and_stops_on_sigterm():
         base = f"http://127.0.0.1:{port}"
         demo.wait_for_line(re.compile(re.escape(f"landing page {base}/") + r"\s+metrics " + re.escape(f"{base}/metrics")), timeout=5)
         demo.wait_for_line(re.compile(r"agent config from " + re.escape(str(DEMO_YML))), timeout=5)
+        keys = Path(demo.wait_for_line(KEYS, timeout=5).group(1))
+        assert stat.S_IMODE(keys.stat().st_mode) == 0o700, oct(keys.stat().st_mode)
+        for secret in (keys / "demo-keys").glob("*_secret"):
+            assert stat.S_IMODE(secret.stat().st_mode) == 0o600, secret
+        assert sorted(p.name for p in (keys / "demo-keys").iterdir()) == \
+            ["agent.key", "agent.key_secret", "reporter.key", "reporter.key_secret"]
 
         missing, failures_seen, samples = ["no scrape yet"], [], {}
         while time.monotonic() - started < DEADLINE:
@@ -156,7 +176,7 @@ def test_demo_shows_every_promised_metric_and_stops_on_sigterm():
         # The tasks landing page and the 10 s summary line.
         with urllib.request.urlopen(f"{base}/", timeout=5) as response:
             page = response.read().decode()
-        for name in ("tasks", "events", "event-tap", "service", "service-probe"):
+        for name in ("tasks", "events", "event-tap", "service", "service-probe", "reports"):
             assert f">{name} <span" in page, name
         produced, collected = map(int, demo.wait_for_line(SUMMARY, timeout=12).groups())
         assert produced > 0 and collected > 0
@@ -174,6 +194,7 @@ def test_demo_shows_every_promised_metric_and_stops_on_sigterm():
     assert code == 0, demo.stderr[-20:]
     final = [line for line in demo.lines if line.startswith("final demo:")]
     assert final, demo.lines[-5:]
+    assert not keys.exists(), f"the demo left its CURVE keys in {keys}"
     # Its log is logfmt with only the levels --log.level knows, and plain values (no JSON lists).
     logged = [line for line in demo.stderr if line.startswith("ts=")]
     assert logged, demo.stderr[-5:]
@@ -195,7 +216,7 @@ def test_builtin_config_equals_examples_demo_yml_byte_for_byte():
 def test_port_base_out_of_range_is_refused():
     result = subprocess.run([BIN, "demo", "--demo.port-base", "65530"], capture_output=True, text=True, timeout=10)
     assert result.returncode != 0
-    assert "--demo.port-base must be 0 (free ports) or between 1 and 65529" in result.stderr
+    assert "--demo.port-base must be 0 (free ports) or between 1 and 65528" in result.stderr
 
 
 def test_port_in_use_fails_with_a_clear_message_and_no_hang():
@@ -203,7 +224,7 @@ def test_port_in_use_fails_with_a_clear_message_and_no_hang():
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        # The taken port is the first of the demo's seven: the tasks proxy's frontend.
+        # The taken port is the first of the demo's eight: the tasks proxy's frontend.
         demo = Demo("--demo.port-base", str(port), "--web.listen-address", "127.0.0.1:0")
         try:
             code = demo.proc.wait(timeout=15)

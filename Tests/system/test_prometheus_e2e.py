@@ -49,6 +49,8 @@ STOP_GRACE = 8.0
 REQUIRED_ALERT_GROUPS = {
     "probe failing": ("ZeroMQProbeFailing",),
     "connection loss": ("ZeroMQConnectionsBelowExpected", "ZeroMQNoConnections"),
+    # The demo's client with an unlisted CURVE key, refused by ZAP every 5 s (issue 15).
+    "CURVE authentication": ("ZeroMQHandshakeAuthFailures",),
 }
 
 
@@ -165,6 +167,13 @@ def test_demo_under_prometheus_feeds_every_panel_and_makes_the_alerts_true(tmp_p
             assert silent == {}, "dashboard queries without data after the deadline:\n" + \
                 "\n".join(f"  {name}: {expr}" for name, expr in silent.items())
             print(f"every panel query had data {time.monotonic() - started:.1f} s after the demo started")
+
+            # The handshake failures panel shows the CURVE tap's ZAP refusals under their own reason.
+            handshake = [expr for name, expr in panel_queries(instance).items() if name.startswith("panel 'Handshake failures'")]
+            assert len(handshake) == 1, handshake
+            prom.wait_for(lambda: any(series["metric"].get("socket") == "reports" and series["metric"].get("reason") == "zap_400"
+                                      for series in prom.query(handshake[0])),
+                          deadline=PANELS_DEADLINE, what="zap_400 on reports in the handshake failures panel")
 
             # After the faults: each required alert expression was true at some second of the run,
             # and Prometheus' own rule evaluation saw it (the alert became at least pending).

@@ -21,9 +21,10 @@ public enum ConfigLoader {
     /// A config of a thousand sockets is about 100 KiB; anything near this is not a config.
     static let maxFileSize = 16 << 20
 
-    /// Parses config `text`; `file` names it in errors.
-    public static func parse(_ text: String, file: String = "<config>") throws(ConfigErrors) -> ExporterConfig {
-        var reader = NodeReader(file: file)
+    /// Parses config `text`; `file` names it in errors. Relative paths in it (key files) are
+    /// read from `baseDirectory`, by default the directory of `file`.
+    public static func parse(_ text: String, file: String = "<config>", baseDirectory: String? = nil) throws(ConfigErrors) -> ExporterConfig {
+        var reader = NodeReader(file: file, baseDirectory: baseDirectory)
         let root: YAMLNode?
         do {
             root = try YAMLParser.parse(text)
@@ -46,11 +47,16 @@ public enum ConfigLoader {
 /// Walks the YAML node tree, recording errors instead of stopping at the first.
 struct NodeReader {
     let file: String
+    /// Where relative paths are read from; nil: the directory of ``file``.
+    let baseDirectory: String?
     var errors: [ConfigError] = []
     /// Every bind endpoint read so far, for ``checkBindClashes()``.
     var binds: [BindSite] = []
 
-    init(file: String) { self.file = file }
+    init(file: String, baseDirectory: String? = nil) {
+        self.file = file
+        self.baseDirectory = baseDirectory
+    }
 
     mutating func fail(_ node: YAMLNode?, _ message: String) {
         let mark = node?.mark

@@ -12,7 +12,7 @@ public enum CurveKeygen {
         public let description: String
     }
 
-    /// Writes the pair; existing files are never replaced. Returns the public key and the
+    /// Writes a new pair; existing files are never replaced. Returns the public key and the
     /// two paths.
     public static func write(prefix: String) throws(Failure) -> (publicKey: CurveKey, publicPath: String, secretPath: String) {
         guard ZMQ.has("curve") else {
@@ -24,9 +24,15 @@ public enum CurveKeygen {
         } catch {
             throw Failure(description: "\(error)")
         }
+        let (publicPath, secretPath) = try write(pair, prefix: prefix)
+        return (pair.publicCurveKey, publicPath, secretPath)
+    }
+
+    /// Writes `pair` as `PREFIX` (public, 0644) and `PREFIX_secret` (both keys, 0600), as
+    /// ``write(prefix:)`` does, for a caller that keeps the pair in memory too (the demo).
+    public static func write(_ pair: CurveKeyPair, prefix: String, generatedBy: String = "zmq-exporter curve-keygen") throws(Failure) -> (publicPath: String, secretPath: String) {
         let publicPath = prefix
         let secretPath = prefix + "_secret"
-        let generatedBy = "zmq-exporter curve-keygen"
         let secretText = ZCert.secretText(publicKey: pair.publicCurveKey, secretKey: pair.secretCurveKey, generatedBy: generatedBy)
         let publicText = ZCert.publicText(pair.publicCurveKey, generatedBy: generatedBy)
         // The secret first: if it cannot be written, no public file names a key nobody holds.
@@ -36,6 +42,6 @@ public enum CurveKeygen {
         if case .failure(let problem) = Files.create(publicPath, Array(publicText.utf8), mode: 0o644) {
             throw Failure(description: problem.message)
         }
-        return (pair.publicCurveKey, publicPath, secretPath)
+        return (publicPath, secretPath)
     }
 }

@@ -138,9 +138,12 @@ extension NodeReader {
         }
     }
 
-    /// `path` as given when absolute, else relative to the config file's directory.
+    /// `path` as given when absolute, else relative to the base directory (by default the
+    /// config file's directory).
     func resolvePath(_ path: String) -> String {
-        guard !path.hasPrefix("/"), let slash = file.lastIndex(of: "/") else { return path }
+        guard !path.hasPrefix("/") else { return path }
+        if let baseDirectory { return baseDirectory.hasSuffix("/") ? baseDirectory + path : baseDirectory + "/" + path }
+        guard let slash = file.lastIndex(of: "/") else { return path }
         return String(file[...slash]) + path
     }
 
