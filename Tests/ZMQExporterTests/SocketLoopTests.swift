@@ -165,8 +165,9 @@ import ZeroMQ
             yaml += "  - name: idle\(index)\n    role: tap\n    type: PULL\n    bind: [\"tcp://127.0.0.1:*\"]\n"
         }
         var agent: Agent? = try await startAgent(yaml, loops: 2, within: .seconds(120))
-        // Two loop threads run every socket: no thread per socket ("zmq-<name>").
-        #expect(Self.threads(named: "zmq-loop-") == 2)
+        // Two loop threads run every socket: no thread per socket ("zmq-<name>"). (Other tests'
+        // agents run their own loops in this process meanwhile.)
+        #expect(agent!.loops.loops.count == 2)
         #expect(Self.threads(named: "zmq-idle") == 0)
         #expect(agent!.loops.loops.map { $0.memberCount.load(ordering: .relaxed) } == [count / 2, count / 2])
         let endpoints = try (0..<count).map { try agent!.endpoint("idle\($0)") }
@@ -188,12 +189,16 @@ import ZeroMQ
             try check.bind(endpoint)
             try check.unbind(endpoint)
         }
+        let loops = agent!.loops
         agent = nil
-        // Nothing leaks: the agent's descriptors go back when its context ends.
+        let stopped = loops.loops.allSatisfy { $0.hasStopped }
+        #expect(stopped, "the agent's loop threads end with it")
+        // Nothing leaks: the agent's 4,000 descriptors go back when its context ends. (Tests
+        // running beside this one open and close a few of their own: a leak of one descriptor
+        // per tap still shows.)
         try await waitUntil("the descriptors to be closed", within: .seconds(20)) {
-            Self.openDescriptors() <= descriptorsBefore + 10
+            Self.openDescriptors() <= descriptorsBefore + 200
         }
-        #expect(Self.threads(named: "zmq-loop-") == 0)
     }
 
     @Test func noMonitorEventIsLostUnderAOneMebibyteFlood() async throws {

@@ -73,6 +73,10 @@ final class ProbeRunner: LoopRunner, SocketRunnerStatus, @unchecked Sendable {
     private var sent = false
     private var inAttempt = false
     private var creationAttempts = 0
+    /// A failed attempt's socket is closing (asynchronously); a stop meanwhile waits for it, so
+    /// that a restarted probe finds its port free.
+    private var oldSocketClosing = false
+    private var whenOldSocketClosed: (() -> Void)?
 
     override func open(on loop: SocketLoop) {
         success.set(Int64(0))
@@ -85,7 +89,10 @@ final class ProbeRunner: LoopRunner, SocketRunnerStatus, @unchecked Sendable {
         loop.cancel(cycleTimer)
         loop.cancel(timeoutTimer)
         inAttempt = false
-        guard let socket else { return done() }
+        guard let socket else {
+            if oldSocketClosing { whenOldSocketClosed = done } else { done() }
+            return
+        }
         self.socket = nil
         socket.close(on: loop, data: dataWatch, then: done)
         dataWatch = nil
@@ -198,7 +205,14 @@ final class ProbeRunner: LoopRunner, SocketRunnerStatus, @unchecked Sendable {
         guard let socket else { return finishCycle(result, on: loop) }
         self.socket = nil
         let retry = attempt < probe.retries
+        oldSocketClosing = true
         socket.close(on: loop, data: dataWatch) { [self] in
+            oldSocketClosing = false
+            if let stopped = whenOldSocketClosed {
+                whenOldSocketClosed = nil
+                return stopped()
+            }
+            guard !stopping else { return }
             if retry {
                 attempt += 1
                 beginAttempt(on: loop)

@@ -91,6 +91,9 @@ final class SocketLoop: @unchecked Sendable {
         thread = nil
     }
 
+    /// Whether ``stop()`` has ended the loop's thread.
+    var hasStopped: Bool { thread == nil }
+
     // MARK: Watches (loop thread)
 
     /// Watches `socket`: `handler` is called with what the socket is ready for among `events`,

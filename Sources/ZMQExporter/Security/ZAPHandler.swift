@@ -12,16 +12,16 @@ import ZeroMQ
 /// to the ZAP endpoint), so a CURVE server socket refuses to start while none runs in its
 /// context (``isServing(_:)``, checked by ``MonitoredSocket``).
 ///
-/// It runs on its own thread with a REP socket and polls with a short timeout so that
-/// ``stop()`` ends it without terminating the context, which the runners share. (Issue 16 moves
-/// it onto the socket loops.)
+/// It runs on its own thread with a REP socket, waiting without a timeout for a request or its
+/// wakeup, so that ``stop()`` ends it at once without terminating the context the socket loops
+/// share. One thread per agent, not per socket: it stays off the loops so that a loop busy with a
+/// flooded tap never holds up another socket's handshake.
 final class ZAPHandler: Sendable {
     static let endpoint = "inproc://zeromq.zap.01"
-    /// How long the loop waits for a request before it looks at the stop flag, in ms.
-    static let pollMilliseconds = 100
-
     private let allowLists = Locked<[String: Set<CurveKey>]>([:])
     private let stopFlag = Atomic<Bool>(false)
+    /// Wakes the handler's wait for a stop: it waits for requests without a timeout.
+    private let wakeup: Wakeup
     private let thread: Locked<Thread?> = Locked(nil)
     private let contextID: ObjectIdentifier
     private let requests: [String: Counter]
@@ -40,12 +40,19 @@ final class ZAPHandler: Sendable {
     init(context: Context, metrics: Metrics, logger: Logger) throws {
         self.logger = logger
         contextID = ObjectIdentifier(context)
-        let socket = try context.socket(.rep)
+        wakeup = try Wakeup()
+        let socket: Socket
         do {
-            try socket.setLinger(0)
-            try socket.bind(Self.endpoint)
+            socket = try context.socket(.rep)
+            do {
+                try socket.setLinger(0)
+                try socket.bind(Self.endpoint)
+            } catch {
+                socket.close()
+                throw error
+            }
         } catch {
-            socket.close()
+            wakeup.close()
             throw error
         }
         // Registered once the endpoint is ours: a handler that never ran exports no answers.
@@ -62,6 +69,7 @@ final class ZAPHandler: Sendable {
         } catch {
             Self.serving.withLock { _ = $0.remove(contextID) }
             socket.close()
+            wakeup.close()
             throw error
         }
     }
@@ -71,14 +79,18 @@ final class ZAPHandler: Sendable {
         allowLists.withLock { $0 = lists }
     }
 
+    deinit { wakeup.close() }
+
     /// Stops answering and closes the socket; CURVE servers started afterwards are refused.
     func stop() {
         stopFlag.store(true, ordering: .releasing)
+        wakeup.signal()
         let running = thread.withLock { current in
             defer { current = nil }
             return current
         }
         running?.join()
+        wakeup.close()
     }
 
     private func run(_ socket: Socket) {
@@ -87,10 +99,12 @@ final class ZAPHandler: Sendable {
             socket.close()
         }
         var poller = Poller()
-        poller.add(socket)
+        let requestsIndex = poller.add(socket)
+        poller.add(fileDescriptor: wakeup.fd)
         while !stopFlag.load(ordering: .acquiring) {
             do throws(ZMQError) {
-                guard try poller.poll(timeoutMilliseconds: Self.pollMilliseconds) > 0 else { continue }
+                try poller.poll(timeoutMilliseconds: -1)
+                guard poller.isReadable(requestsIndex) else { continue }
                 while let frames = try receive(socket) {
                     let reply = ZAPReply.answer(frames.map(\.bytes)) { domain, key in
                         allowLists.withLock { $0[domain]?.contains(key) ?? false }
