@@ -14,7 +14,7 @@ import subprocess
 import time
 
 from .agent import Agent, scrape
-from .b4_scrape import many_taps_config
+from .b4_scrape import _render_ms, many_taps_config
 from .procs import BenchError
 from .table import Row
 
@@ -51,8 +51,8 @@ def measure(binary, count, idle_seconds, tag):
     agent = Agent(binary, many_taps_config(count), f"scale-{tag}-{count}", ready_timeout=120)
     figures = {"start": time.monotonic() - started}
     try:
-        for _ in range(2):
-            scrape(agent.port, timeout=60)
+        figures["series"] = scrape(agent.port, timeout=60).series_count()
+        figures["render"] = _render_ms(agent, scrapes=10)
         pid = agent.proc.pid
         figures["threads"] = _status(pid, "Threads")
         figures["fds"] = len(os.listdir(f"/proc/{pid}/fd"))
@@ -82,6 +82,8 @@ FIGURES = [
     ("cpu", "idle CPU", "% of a core", ("value<=", 0.5)),
     ("start", "start-up to /-/ready", "s", ("value<=", 1)),
     ("stop", "SIGTERM to exit", "s", ("value<=", 1)),
+    ("series", "series in /metrics", "series", None),
+    ("render", "render of /metrics (median of 10 scrapes)", "ms", None),
 ]
 
 

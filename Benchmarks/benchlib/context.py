@@ -18,7 +18,7 @@ FULL = {
     "idle_sockets": 1000,
     "preload_pushpull_n": 2_000_000, "preload_reqrep_n": 20_000, "preload_inproc_n": 2_000_000,
     "preload_churn_n": 10_000, "preload_processes": 100, "preload_sockets": 20,
-    "scale_sizes": [10, 100, 1000, 4000, 10000], "scale_runs": 2,
+    "scale_sizes": [10, 100, 1000, 2300, 4000, 10000], "scale_runs": 2,
     "scale_idle_seconds": 60.0, "scale_idle_short": 10.0,
 }
 SMOKE = {

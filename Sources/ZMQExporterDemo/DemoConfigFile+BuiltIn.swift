@@ -17,7 +17,8 @@ extension DemoConfigFile {
 #   reporter PUSH (CURVE, key listed), unknown-key client PUSH (CURVE, refused) -> [reports PULL]
 #
 # The ports are those of the default --demo.port-base 15550, so this file is a config like any
-# other (`zmq-exporter check-config examples/demo.yml` passes). With another base N the demo moves
+# other (`zmq-exporter check-config examples/demo.yml` passes once the reports socket's keys are
+# made, as its comment below says). With another base N the demo moves
 # each endpoint tcp://127.0.0.1:1555K to port N+K before the agent reads it:
 #   tasks frontend   15550    events frontend  15552    service frontend  15554    reports  15556
 #   tasks backend    15551    events backend   15553    service backend   15555
