@@ -33,7 +33,9 @@ public final class ExporterService: Sendable {
     let preload: PreloadCollector?
     let history = History()
     let options: Options
-    private let samplerStop = Atomic<Bool>(false)
+    /// Opened by ``stop(timeout:)``: the sampler waits on it between samples, so it wakes only
+    /// to sample (every ``History/interval``) or to stop.
+    private let samplerStop = Latch()
     private let samplerDone = Latch()
 
     public init(agent: Agent, options: Options) {
@@ -105,13 +107,12 @@ public final class ExporterService: Sendable {
         do {
             try Thread.detach(name: "history") { [self] in
                 var next = WallClock.now()
-                while !samplerStop.load(ordering: .acquiring) {
+                repeat {
                     if WallClock.now() >= next {
                         history.sample(agent.sockets.flatMap(\.recorders))
-                        next += History.interval
+                        next = max(next + History.interval, WallClock.now())
                     }
-                    Thread.sleep(.milliseconds(200))
-                }
+                } while !samplerStop.wait(timeout: .milliseconds(Int64(max(1, (next - WallClock.now()) * 1000))))
                 samplerDone.open()
             }
         } catch {
@@ -124,7 +125,7 @@ public final class ExporterService: Sendable {
 
     /// Stops HTTP (draining responses in flight), then the sockets, within about `timeout`.
     public func stop(timeout: Duration = .seconds(5)) {
-        samplerStop.store(true, ordering: .releasing)
+        samplerStop.open()
         server.stop(gracePeriod: .seconds(2))
         agent.stop(timeout: timeout)
         _ = samplerDone.wait(timeout: .seconds(1))
