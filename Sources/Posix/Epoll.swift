@@ -18,6 +18,25 @@ public final class Epoll {
         events = .allocate(capacity: maxEvents)
     }
 
+    /// An epoll instance with a new ``Wakeup`` registered under `id` for readability: how every
+    /// event loop begins. Nothing is left open when it throws.
+    public static func withWakeup(id: UInt64) throws(SystemError) -> (Epoll, Wakeup) {
+        let epoll = try Epoll()
+        do throws(SystemError) {
+            let wakeup = try Wakeup()
+            do throws(SystemError) {
+                try epoll.add(wakeup.fd, events: readable, id: id)
+            } catch {
+                wakeup.close()
+                throw error
+            }
+            return (epoll, wakeup)
+        } catch {
+            epoll.close()
+            throw error
+        }
+    }
+
     deinit {
         assert(fd < 0, "epoll descriptor leaked")
         events.deallocate()

@@ -65,13 +65,7 @@ final class EventLoop: @unchecked Sendable {
         self.router = router
         self.recorder = recorder
         self.logger = logger
-        epoll = try Epoll()
-        do {
-            wakeup = try Wakeup()
-        } catch {
-            epoll.close()
-            throw error
-        }
+        (epoll, wakeup) = try Epoll.withWakeup(id: Self.wakeupID)
         do {
             pool = try WorkerPool(maxThreads: maxConcurrentHandlers > 0 ? maxConcurrentHandlers : 64)
         } catch {
@@ -80,7 +74,6 @@ final class EventLoop: @unchecked Sendable {
             throw error
         }
         do {
-            try epoll.add(wakeup.fd, events: Epoll.readable, id: Self.wakeupID)
             for (index, socket) in sockets.enumerated() {
                 let id = UInt64(index + 1)
                 try epoll.add(socket.fd, events: Epoll.readable, id: id)

@@ -60,15 +60,8 @@ final class SocketLoop: @unchecked Sendable {
     init(name: String, logger: Logger) throws(SystemError) {
         self.name = name
         self.logger = logger
-        epoll = try Epoll()
+        (epoll, wakeup) = try Epoll.withWakeup(id: Self.wakeupID)
         do {
-            wakeup = try Wakeup()
-        } catch {
-            epoll.close()
-            throw error
-        }
-        do {
-            try epoll.add(wakeup.fd, events: Epoll.readable, id: Self.wakeupID)
             thread = try Thread(name: name) { [self] in self.run() }
         } catch {
             wakeup.close()
