@@ -113,6 +113,124 @@ extension SampleStatsFile {
         #expect(text == Self.expected)
     }
 
+    /// The value of the line that starts with `series` (name and labels), nil when absent.
+    static func value(_ text: String, _ series: String) -> String? {
+        text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.map { String($0.dropFirst(series.count + 1)) }
+    }
+
+    static let tasksSent = #"zmq_socket_messages_sent_total{socket="tasks",process="worker",pid="4242"}"#
+    static let name = "zmq-4242-00000001.zmqstats"
+
+    @Test func changedCountersAreReadWithoutDecodingTheFileAgain() {
+        let directory = StatsDirectory()
+        var file = SampleStatsFile.good
+        directory.write(file.bytes, to: Self.name)
+        directory.holdLock(Self.name)
+        let collector = Self.collector(directory)
+        #expect(Self.value(Self.render(collector), Self.tasksSent) == "100")
+        file.put(UInt64(150), at: SampleStatsFile.slot(1) + 32)
+        file.put(UInt64(9), at: SampleStatsFile.slot(1) + 104)  // handshake overflow: a reason appears
+        directory.write(file.bytes, to: Self.name)
+        let text = Self.render(collector)
+        #expect(Self.value(text, Self.tasksSent) == "150")
+        #expect(Self.value(text, #"zmq_socket_handshake_failures_total{socket="tasks",reason="other",process="worker",pid="4242"}"#) == "9")
+        #expect(collector.decodes == 1)
+        #expect(text == Self.render(Self.collector(directory)))  // what a collector without a cache says
+    }
+
+    @Test func replacedFileIsDecodedAgain() {
+        let directory = StatsDirectory()
+        directory.write(SampleStatsFile.good.bytes, to: Self.name)
+        directory.holdLock(Self.name)
+        let collector = Self.collector(directory)
+        #expect(Self.value(Self.render(collector), Self.tasksSent) == "100")
+        // The same bytes in a new inode, then another process's file under the same name.
+        directory.replace(Self.name, with: SampleStatsFile.good.bytes)
+        directory.holdLock(Self.name)
+        #expect(Self.value(Self.render(collector), Self.tasksSent) == "100")
+        #expect(collector.decodes == 2)
+        directory.replace(Self.name, with: SampleStatsFile.process(pid: 4242, name: "renamed").bytes)
+        directory.holdLock(Self.name)
+        let text = Self.render(collector)
+        #expect(Self.value(text, Self.tasksSent) == nil)
+        #expect(Self.value(text, #"zmq_socket_messages_sent_total{socket="tasks",process="renamed",pid="4242"}"#) == "100")
+        #expect(collector.decodes == 3)
+    }
+
+    @Test func slotTakenByANewSocketIsDecodedAgain() {
+        let directory = StatsDirectory()
+        var file = SampleStatsFile.good
+        directory.write(file.bytes, to: Self.name)
+        directory.holdLock(Self.name)
+        let collector = Self.collector(directory)
+        #expect(Self.value(Self.render(collector), Self.tasksSent) == "100")
+        // Slot 1 gets a new owner in place: a PULL named "results", counting from zero.
+        let s = SampleStatsFile.slot(1)
+        file.put(UInt32(3), at: s + 4)
+        file.put(UInt32(6), at: s + 8)
+        file.put(Int32(7), at: s + 12)
+        file.renameSlot(1, to: "results")
+        for offset in stride(from: s + 32, to: s + 480, by: 8) { file.put(UInt64(0), at: offset) }
+        file.put(UInt64(4), at: s + 40)
+        directory.write(file.bytes, to: Self.name)
+        var text = Self.render(collector)
+        #expect(Self.value(text, Self.tasksSent) == nil)
+        #expect(Self.value(text, #"zmq_socket_info{socket="results",role="app",type="PULL",process="worker",pid="4242"}"#) == "1")
+        #expect(Self.value(text, #"zmq_socket_messages_received_total{socket="results",process="worker",pid="4242"}"#) == "4")
+        #expect(collector.decodes == 2)
+        // A writer that changes a name without its sequence: still seen, byte for byte.
+        file.put("resulTs", at: s + 480)
+        file.put(UInt32(7), at: s + 20)
+        directory.write(file.bytes, to: Self.name)
+        text = Self.render(collector)
+        #expect(Self.value(text, #"zmq_socket_messages_received_total{socket="resulTs",process="worker",pid="4242"}"#) == "4")
+        #expect(collector.decodes == 3)
+    }
+
+    @Test func truncatedFileIsInvalidUntilItIsWholeAgain() {
+        let directory = StatsDirectory()
+        directory.write(SampleStatsFile.good.bytes, to: Self.name)
+        directory.holdLock(Self.name)
+        let collector = Self.collector(directory)
+        #expect(Self.value(Self.render(collector), Self.tasksSent) == "100")
+        directory.truncate(Self.name, to: 5000)
+        var text = Self.render(collector)
+        #expect(Self.value(text, Self.tasksSent) == nil)
+        #expect(Self.value(text, #"zmq_exporter_preload_files{state="invalid"}"#) == "1")
+        #expect(Self.value(text, #"zmq_exporter_preload_files{state="live"}"#) == "0")
+        directory.write(SampleStatsFile.good.bytes, to: Self.name)
+        text = Self.render(collector)
+        #expect(Self.value(text, Self.tasksSent) == "100")
+        #expect(Self.value(text, #"zmq_exporter_preload_files{state="live"}"#) == "1")
+    }
+
+    @Test func exitedProcessKeepsItsCountsForItsGraceThenGoes() {
+        let directory = StatsDirectory()
+        directory.write(SampleStatsFile.good.bytes, to: Self.name)
+        directory.holdLock(Self.name)
+        let now = Locked(1000.0)
+        var options = PreloadCollector.Options()
+        options.directory = directory.path
+        options.grace = .seconds(60)
+        let collector = PreloadCollector(options: options, clock: { now.withLock { $0 } })
+        let up = #"zmq_app_process_up{process="worker",pid="4242"}"#
+        var text = Self.render(collector)
+        #expect(Self.value(text, up) == "1" && Self.value(text, Self.tasksSent) == "100")
+        directory.releaseLock(Self.name)
+        text = Self.render(collector)
+        #expect(Self.value(text, up) == "0" && Self.value(text, Self.tasksSent) == "100")
+        #expect(Self.value(text, #"zmq_exporter_preload_files{state="exited"}"#) == "1")
+        now.withLock { $0 += 59 }
+        #expect(Self.value(Self.render(collector), up) == "0")
+        #expect(directory.exists(Self.name))
+        now.withLock { $0 += 1 }
+        text = Self.render(collector)
+        #expect(Self.value(text, up) == nil && Self.value(text, Self.tasksSent) == nil)
+        #expect(Self.value(text, #"zmq_exporter_preload_files{state="exited"}"#) == "0")
+        #expect(!directory.exists(Self.name))
+        #expect(collector.decodes == 1)
+    }
+
     /// Slot 1 named and escaped, sent above Int64.max (clamped), three handshake reasons; slots 2
     /// and 3 summed under one label; written by the collector before its per-file cache.
     static let expected =
