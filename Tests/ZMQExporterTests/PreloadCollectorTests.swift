@@ -231,6 +231,23 @@ extension SampleStatsFile {
         #expect(collector.decodes == 1)
     }
 
+    @Test func manyFilesAreReadOnTwoThreadsAndExportedInPidOrder() {
+        let directory = StatsDirectory()
+        let pids: [Int32] = (0..<(PreloadCollector.filesPerThread + 9)).map { 1000 + 37 * Int32($0) % 500 }
+        for pid in pids {
+            let name = "zmq-\(pid)-0000abcd.zmqstats"
+            directory.write(SampleStatsFile.process(pid: pid, name: "p\(pid)").bytes, to: name)
+            directory.holdLock(name)
+        }
+        #expect(Set(pids.map { PreloadCollector.half("zmq-\($0)-0000abcd.zmqstats") }) == [0, 1])
+        let collector = Self.collector(directory)
+        let first = Self.render(collector)
+        let up = first.split(separator: "\n").filter { $0.hasPrefix("zmq_app_process_up{") }
+        #expect(up == pids.sorted().map { #"zmq_app_process_up{process="p\#($0)",pid="\#($0)"} 1"#[...] })
+        #expect(Self.render(collector) == first)
+        #expect(collector.decodes == pids.count)
+    }
+
     /// Slot 1 named and escaped, sent above Int64.max (clamped), three handshake reasons; slots 2
     /// and 3 summed under one label; written by the collector before its per-file cache.
     static let expected =

@@ -29,7 +29,8 @@ public final class PreloadCollector: Collector {
     let clock: @Sendable () -> Double
 
     struct State {
-        var cache: PreloadFileCache
+        /// Two halves of the files, read on two threads (``load(_:in:directory:caches:)``).
+        var caches: [PreloadFileCache]
         /// When each file was first seen without its writer, on ``clock``.
         var exitedSince: [String: Double] = [:]
         /// What the last scan saw, for the landing page.
@@ -45,11 +46,11 @@ public final class PreloadCollector: Collector {
     init(options: Options, clock: @escaping @Sendable () -> Double) {
         self.options = options
         self.clock = clock
-        state = Locked(State(cache: PreloadFileCache(maxSockets: options.maxSocketsPerProcess)))
+        state = Locked(State(caches: Array(repeating: PreloadFileCache(maxSockets: options.maxSocketsPerProcess), count: 2)))
     }
 
     /// Files decoded in full so far (each file once while it does not change).
-    var decodes: Int { state.withLock { $0.cache.decodes } }
+    var decodes: Int { state.withLock { $0.caches.map(\.decodes).reduce(0, +) } }
 
     public func collect(into samples: inout Samples) {
         var states: [String: Int64] = ["live": 0, "exited": 0, "invalid": 0, "refused": 0, "over_limit": 0]
@@ -58,13 +59,13 @@ public final class PreloadCollector: Collector {
         let now = clock()
         let graceSeconds = options.grace.seconds
         var processes: [(plan: PreloadPlan, values: PreloadPlan.Values)] = []
-        // One scan at a time: the cache and the exit times are the scans' shared memory.
+        // One scan at a time: the caches and the exit times are the scans' shared memory.
         let scanned: Bool = state.withLock { state in
             do {
                 try directory.list { directoryFD, names in
                     var removed = Set<String>()
-                    for name in names {
-                        let loaded = state.cache.load(name, in: directoryFD, directory: directory)
+                    let files = Self.load(names, in: directoryFD, directory: directory, caches: &state.caches)
+                    for (name, loaded) in zip(names, files) {
                         guard case .read(let plan, let values) = loaded else {
                             if case .failed(.notAllowedOwner) = loaded {
                                 states["refused", default: 0] += 1
@@ -91,7 +92,7 @@ public final class PreloadCollector: Collector {
                     }
                     let seen = Set(names)
                     for name in state.exitedSince.keys where !seen.contains(name) { state.exitedSince[name] = nil }
-                    state.cache.keep(only: seen.subtracting(removed))
+                    for index in state.caches.indices { state.caches[index].keep(only: seen.subtracting(removed)) }
                 }
                 return true
             } catch {

@@ -146,8 +146,7 @@ extension PreloadPlan.Template {
                     for line in lines {
                         if line.shown >= 0 && ints[Int(line.shown)] == 0 { continue }
                         at += Self.copy(text + Int(line.head), Int(line.headCount), to: out + at)
-                        at += Self.copy(text + Int(line.middle), Int(line.middleCount), to: out + at)
-                        at += Self.copy(text + Int(line.tail), Int(line.tailCount), to: out + at)
+                        at += Self.copy(text + Int(line.rest), Int(line.restCount), to: out + at)
                         if line.value >= 0 {
                             at += SampleText.writeDecimal(ints[Int(line.value)], to: out + at)
                         } else {

@@ -33,17 +33,16 @@ final class PreloadPlan: Sendable {
         }
     }
 
-    /// One family's lines of this file. A line's text up to its value is three pieces of
-    /// `text`: the head (the name and the socket label), the middle (one more label, or
-    /// nothing) and the tail (the process labels and the space); the pieces are kept once
-    /// each, so a scrape reads a few kilobytes of text per file rather than every line's 120
-    /// bytes. Its value is `ints[value]`, or `doubles[~value]` when negative; the line is left
-    /// out when `shown >= 0` and `ints[shown] == 0` (a handshake reason never seen).
+    /// One family's lines of this file. A line's text up to its value is two pieces of `text`:
+    /// the head (the name and the socket label) and the rest (one more label, if any, the
+    /// process labels and the space); the pieces are kept once each, so a scrape reads a few
+    /// kilobytes of text per file rather than every line's 120 bytes. Its value is
+    /// `ints[value]`, or `doubles[~value]` when negative; the line is left out when
+    /// `shown >= 0` and `ints[shown] == 0` (a handshake reason never seen).
     struct Template: Sendable {
         struct Line: Sendable {
             var head: Int32, headCount: Int32
-            var middle: Int32, middleCount: Int32
-            var tail: Int32, tailCount: Int32
+            var rest: Int32, restCount: Int32
             var value: Int32, shown: Int32
         }
 
@@ -58,9 +57,10 @@ final class PreloadPlan: Sendable {
         var bound: Int { lines.count * (widest + 33) + 8 }
 
         mutating func add(_ head: [UInt8], _ middle: [UInt8], _ tail: [UInt8], value: Int, shown: Int = -1) {
-            lines.append(Line(head: piece(head), headCount: Int32(head.count), middle: piece(middle), middleCount: Int32(middle.count),
-                              tail: piece(tail), tailCount: Int32(tail.count), value: Int32(value), shown: Int32(shown)))
-            widest = max(widest, head.count + middle.count + tail.count)
+            let rest = middle + tail
+            lines.append(Line(head: piece(head), headCount: Int32(head.count), rest: piece(rest), restCount: Int32(rest.count),
+                              value: Int32(value), shown: Int32(shown)))
+            widest = max(widest, head.count + rest.count)
         }
 
         private mutating func piece(_ bytes: [UInt8]) -> Int32 {
