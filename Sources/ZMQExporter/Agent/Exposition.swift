@@ -30,7 +30,7 @@ public final class Exposition: Sendable {
         var samples = Samples()
         for collector in collectors { collector.collect(into: &samples) }
         let job = RenderJob(families: families, samples: samples)
-        let helped = helper?.begin(job, capacity: expected / 2 + 1024) ?? false
+        let helped = helper?.begin(job, capacity: expected + 1024) ?? false
         var buffer: [UInt8] = []
         buffer.reserveCapacity(expected + 1024)
         job.work(into: &buffer)
