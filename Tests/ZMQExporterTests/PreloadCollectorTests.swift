@@ -47,6 +47,7 @@ final class StatsDirectory {
     func holdLock(_ name: String) {
         let fd = open(path + "/" + name, O_RDONLY | O_CLOEXEC)
         precondition(fd >= 0 && flock(fd, LOCK_EX) == 0)
+        releaseLock(name)
         holders[name] = fd
     }
 
@@ -223,11 +224,14 @@ extension SampleStatsFile {
         now.withLock { $0 += 59 }
         #expect(Self.value(Self.render(collector), up) == "0")
         #expect(directory.exists(Self.name))
+        // The collector keeps the file open meanwhile, and closes it with the file's series.
+        #expect(PreloadDirectoryTests.openDescriptors(under: directory.path) == 1)
         now.withLock { $0 += 1 }
         text = Self.render(collector)
         #expect(Self.value(text, up) == nil && Self.value(text, Self.tasksSent) == nil)
         #expect(Self.value(text, #"zmq_exporter_preload_files{state="exited"}"#) == "0")
         #expect(!directory.exists(Self.name))
+        #expect(PreloadDirectoryTests.openDescriptors(under: directory.path) == 0)
         #expect(collector.decodes == 1)
     }
 

@@ -11,9 +11,9 @@ extension PreloadCollector {
     /// a thread of their own meanwhile (opening, checking and reading 100 files is about half
     /// of a scrape's work on the scrape's thread). A file always goes to the same cache, by a
     /// hash of its name, so each cache keeps its files from one scrape to the next.
-    static func load(_ names: [String], in directoryFD: Int32, directory: PreloadDirectory,
+    static func load(_ names: [PreloadDirectory.Listed], in directoryFD: Int32, directory: PreloadDirectory,
                      caches: inout [PreloadFileCache]) -> [PreloadFileCache.Loaded] {
-        let halves = names.map(half)
+        let halves = names.map { half($0.name) }
         guard names.count >= filesPerThread, parallelReads else {
             return zip(names, halves).map { name, half in caches[half].load(name, in: directoryFD, directory: directory) }
         }
@@ -40,10 +40,10 @@ extension PreloadCollector {
     // @unchecked Sendable: written by the reading thread only between its start and its join.
     private final class OtherHalf: @unchecked Sendable {
         var cache: PreloadFileCache
-        let names: [String]
+        let names: [PreloadDirectory.Listed]
         var results: [PreloadFileCache.Loaded] = []
 
-        init(cache: PreloadFileCache, names: [String]) {
+        init(cache: PreloadFileCache, names: [PreloadDirectory.Listed]) {
             (self.cache, self.names) = (cache, names)
         }
 

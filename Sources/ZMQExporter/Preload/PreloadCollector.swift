@@ -62,9 +62,10 @@ public final class PreloadCollector: Collector {
         // One scan at a time: the caches and the exit times are the scans' shared memory.
         let scanned: Bool = state.withLock { state in
             do {
-                try directory.list { directoryFD, names in
+                try directory.list { directoryFD, listed in
                     var removed = Set<String>()
-                    let files = Self.load(names, in: directoryFD, directory: directory, caches: &state.caches)
+                    let names = listed.map(\.name)
+                    let files = Self.load(listed, in: directoryFD, directory: directory, caches: &state.caches)
                     for (name, loaded) in zip(names, files) {
                         guard case .read(let plan, let values) = loaded else {
                             if case .failed(.notAllowedOwner) = loaded {

@@ -56,26 +56,32 @@ public struct PreloadDirectory: Sendable {
 
     /// Every `*.zmqstats` file, by name; the directory's own failure as a thrown error.
     public func scan() throws(ScanError) -> [Entry] {
-        try list { directoryFD, names in
-            names.map { name in
-                let (result, alive) = read(name, in: directoryFD)
-                return Entry(fileName: name, result: result, writerAlive: alive)
+        try list { directoryFD, files in
+            files.map { file in
+                let (result, alive) = read(file.name, in: directoryFD)
+                return Entry(fileName: file.name, result: result, writerAlive: alive)
             }
         }
     }
 
-    /// Calls `body` with the open directory and its `*.zmqstats` names, sorted.
-    func list<T>(_ body: (_ directoryFD: Int32, _ names: [String]) -> T) throws(ScanError) -> T {
+    /// A `*.zmqstats` name of the directory and the inode the directory gives for it.
+    struct Listed {
+        var name: String
+        var inode: UInt64
+    }
+
+    /// Calls `body` with the open directory and its `*.zmqstats` files, sorted by name.
+    func list<T>(_ body: (_ directoryFD: Int32, _ files: [Listed]) -> T) throws(ScanError) -> T {
         guard let directory = opendir(path) else { throw .cannotOpenDirectory(errno: errno) }
         defer { closedir(directory) }
-        var names: [String] = []
+        var files: [Listed] = []
         while let entry = readdir(directory) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
             }
-            if name.hasSuffix(Self.fileExtension), !name.hasPrefix(".") { names.append(name) }
+            if name.hasSuffix(Self.fileExtension), !name.hasPrefix(".") { files.append(Listed(name: name, inode: UInt64(entry.pointee.d_ino))) }
         }
-        return body(dirfd(directory), names.sorted())
+        return body(dirfd(directory), files.sorted { $0.name < $1.name })
     }
 
     /// Reads one file relative to an open directory; the descriptor is closed on every path.
@@ -95,34 +101,32 @@ public struct PreloadDirectory: Sendable {
         var size: Int
         var device: UInt64
         var inode: UInt64
+        /// Names the file has; 0 once it was removed or renamed over.
+        var links: UInt64
         /// The writer still holds its lock.
         var alive: Bool
     }
 
-    /// Opens `name` without following links and checks it is a regular file of an allowed
-    /// owner and of a possible size; the descriptor is closed on every failure.
+    /// Opens `name` without following links and checks it (``check(_:)``); the descriptor is
+    /// closed on every failure.
     func open(_ name: String, in directoryFD: Int32) -> Result<OpenFile, ScanError> {
         let fd = openat(directoryFD, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return .failure(.cannotOpen(errno: errno)) }
+        let checked = check(fd)
+        if case .failure = checked { close(fd) }
+        return checked
+    }
+
+    /// Checks an open stats file as it is now: a regular file of an allowed owner and of a
+    /// possible size, and whether its writer holds its lock. The caller keeps or closes `fd`.
+    func check(_ fd: Int32) -> Result<OpenFile, ScanError> {
         var info = stat()
-        let failure: ScanError?
-        if fstat(fd, &info) != 0 {
-            failure = .cannotOpen(errno: errno)
-        } else if info.st_mode & S_IFMT != S_IFREG {
-            failure = .notRegularFile
-        } else if !allowedOwners.contains(info.st_uid) {
-            failure = .notAllowedOwner(info.st_uid)
-        } else if Int(info.st_size) > Self.maximumFileSize {
-            failure = .tooLarge(Int(info.st_size))
-        } else {
-            failure = nil
-        }
-        if let failure {
-            close(fd)
-            return .failure(failure)
-        }
+        guard fstat(fd, &info) == 0 else { return .failure(.cannotOpen(errno: errno)) }
+        guard info.st_mode & S_IFMT == S_IFREG else { return .failure(.notRegularFile) }
+        guard allowedOwners.contains(info.st_uid) else { return .failure(.notAllowedOwner(info.st_uid)) }
+        guard Int(info.st_size) <= Self.maximumFileSize else { return .failure(.tooLarge(Int(info.st_size))) }
         return .success(OpenFile(fd: fd, size: Int(info.st_size), device: UInt64(info.st_dev), inode: UInt64(info.st_ino),
-                                 alive: Self.writerHoldsLock(fd)))
+                                 links: UInt64(info.st_nlink), alive: Self.writerHoldsLock(fd)))
     }
 
     /// Decodes an open file, and returns the copy it decoded.

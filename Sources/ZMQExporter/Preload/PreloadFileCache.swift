@@ -8,6 +8,12 @@ import Glibc
 /// its inode, device or size differ (replaced, truncated, grown), or when any byte of its
 /// signature differs (a slot taken by a new socket, renamed, its endpoints or flags changed, or
 /// a copy read while the writer was changing them). Files that fail are never kept.
+///
+/// A kept file's descriptor stays open (up to ``maximumKeptDescriptors``): while the directory
+/// lists the same inode under its name and the file still has a name, it is checked with
+/// `fstat` and read through that descriptor, without opening it by name again (`openat` and
+/// `close` were a third of a scrape's system calls). Holding it open also keeps its inode
+/// number from being given to another file.
 struct PreloadFileCache {
     /// A file decoded once, and what the collector made of it.
     final class Entry: Sendable {
@@ -15,9 +21,15 @@ struct PreloadFileCache {
         let inode: UInt64
         let signature: PreloadFile.Signature
         let plan: PreloadPlan
+        /// The file's descriptor, or -1 when none is kept; closed with the entry.
+        let fd: Int32
 
-        init(device: UInt64, inode: UInt64, signature: PreloadFile.Signature, plan: PreloadPlan) {
-            (self.device, self.inode, self.signature, self.plan) = (device, inode, signature, plan)
+        init(device: UInt64, inode: UInt64, signature: PreloadFile.Signature, plan: PreloadPlan, fd: Int32) {
+            (self.device, self.inode, self.signature, self.plan, self.fd) = (device, inode, signature, plan, fd)
+        }
+
+        deinit {
+            if fd >= 0 { close(fd) }
         }
     }
 
@@ -26,6 +38,9 @@ struct PreloadFileCache {
         case failed(PreloadDirectory.ScanError)
         case read(PreloadPlan, PreloadPlan.Values)
     }
+
+    /// Descriptors one cache keeps open; files past it are opened by name at each scrape.
+    static let maximumKeptDescriptors = 128
 
     /// Labels of a process shown one by one (``PreloadCollector/Options/maxSocketsPerProcess``).
     let maxSockets: Int
@@ -39,9 +54,19 @@ struct PreloadFileCache {
         self.maxSockets = maxSockets
     }
 
-    /// Reads `name` of the open directory: from one copy when it matches the kept entry, else
-    /// decoded in full (and kept when it decodes).
-    mutating func load(_ name: String, in directoryFD: Int32, directory: PreloadDirectory) -> Loaded {
+    /// Reads the file the directory lists as `listed`: from one copy when it matches the kept
+    /// entry, else decoded in full (and kept when it decodes).
+    mutating func load(_ listed: PreloadDirectory.Listed, in directoryFD: Int32, directory: PreloadDirectory) -> Loaded {
+        let name = listed.name
+        if let entry = entries[name], entry.fd >= 0, entry.inode == listed.inode {
+            switch directory.check(entry.fd) {
+            case .failure(let error):
+                entries[name] = nil
+                return .failed(error)
+            case .success(let file):
+                if file.links > 0, let values = counters(entry, file) { return .read(entry.plan, values) }
+            }
+        }
         let file: PreloadDirectory.OpenFile
         switch directory.open(name, in: directoryFD) {
         case .failure(let error):
@@ -49,16 +74,9 @@ struct PreloadFileCache {
             return .failed(error)
         case .success(let opened): file = opened
         }
-        defer { close(file.fd) }
-        if let entry = entries[name], entry.device == file.device, entry.inode == file.inode, entry.signature.fileSize == file.size,
-           case .success(let count) = PreloadDirectory.read(file.fd, size: file.size, into: &scratch) {
-            let values: PreloadPlan.Values? = scratch.withUnsafeBytes { raw in
-                let copy = UnsafeRawBufferPointer(rebasing: raw[0..<count])
-                guard entry.signature.matches(copy) else { return nil }
-                return entry.plan.values(copy, alive: file.alive, droppedEvents: Self.droppedEvents(copy))
-            }
-            if let values { return .read(entry.plan, values) }
-        }
+        var kept = false
+        defer { if !kept { close(file.fd) } }
+        if let entry = entries[name], entry.fd < 0, let values = counters(entry, file) { return .read(entry.plan, values) }
         entries[name] = nil
         decodes += 1
         switch directory.decode(file) {
@@ -69,8 +87,20 @@ struct PreloadFileCache {
             let plan = PreloadPlan(process: process, copy: copy, signature: signature, maxSockets: maxSockets)
             let values = copy.withUnsafeBytes { plan.values($0, alive: file.alive, droppedEvents: process.droppedEvents) }
             guard let values else { return .failed(.invalid(.truncated(expected: plan.requiredSize, actual: copy.count))) }
-            entries[name] = Entry(device: file.device, inode: file.inode, signature: signature, plan: plan)
+            kept = entries.values.count { $0.fd >= 0 } < Self.maximumKeptDescriptors
+            entries[name] = Entry(device: file.device, inode: file.inode, signature: signature, plan: plan, fd: kept ? file.fd : -1)
             return .read(plan, values)
+        }
+    }
+
+    /// The counters of `file` when it is still `entry`'s file with `entry`'s signature.
+    private mutating func counters(_ entry: Entry, _ file: PreloadDirectory.OpenFile) -> PreloadPlan.Values? {
+        guard entry.device == file.device, entry.inode == file.inode, entry.signature.fileSize == file.size,
+              case .success(let count) = PreloadDirectory.read(file.fd, size: file.size, into: &scratch) else { return nil }
+        return scratch.withUnsafeBytes { raw in
+            let copy = UnsafeRawBufferPointer(rebasing: raw[0..<count])
+            guard entry.signature.matches(copy) else { return nil }
+            return entry.plan.values(copy, alive: file.alive, droppedEvents: Self.droppedEvents(copy))
         }
     }
 
