@@ -34,7 +34,13 @@ public final class Exposition: Sendable {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(expected + 1024)
         job.work(into: &buffer)
-        if helped, let helper { buffer.append(contentsOf: helper.finish()) }
+        if helped, let helper {
+            // Families come out in whichever order the threads took them, so the smaller of
+            // the two halves is the one copied; both have room for the whole exposition.
+            var other = helper.finish()
+            if other.count > buffer.count { swap(&buffer, &other) }
+            buffer.append(contentsOf: other)
+        }
         lastSize.store(buffer.count, ordering: .relaxed)
         renderSeconds.set((ContinuousClock.now - start).seconds)
         return buffer
