@@ -3,7 +3,8 @@ import Glibc
 /// Lists the stats files in the preload library's directory (`ZMQ_EXPORTER_DIR`) and decodes
 /// each one. Files are opened `O_NOFOLLOW`, must be regular, owned by an allowed uid and no
 /// larger than a slot table can be; each is read with `pread` (not mapped: a file another user
-/// truncates would kill a mapped reader with SIGBUS) and closed before the next.
+/// truncates would kill a mapped reader with SIGBUS). ``scan()`` closes each before the next;
+/// ``PreloadFileCache`` keeps the ones it decoded open between scrapes.
 public struct PreloadDirectory: Sendable {
     /// The library's default, `/dev/shm/zmq-exporter`.
     public static let defaultPath = "/dev/shm/zmq-exporter"
