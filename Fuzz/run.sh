@@ -15,7 +15,8 @@ for target in "${targets[@]}"; do
                    Sources/ZMQExporter/Config/YAMLParser+Errors.swift -I Sources/CYAML) ;;
     TapJSON) sources=(Sources/ZMQExporter/Decoding/JSONFieldScanner.swift Sources/ZMQExporter/Decoding/JSONCursor.swift) ;;
     MonitorEvent) sources=(Sources/ZeroMQ/MonitorEvent.swift Sources/ZeroMQ/ProtocolError.swift) ;;
-    PreloadFile) sources=(Sources/ZMQExporter/Preload/PreloadFile.swift Sources/ZMQExporter/Preload/PreloadFileError.swift Sources/ZMQExporter/Preload/PreloadProcess.swift) ;;
+    PreloadFile) sources=(Sources/ZMQExporter/Preload/PreloadFile.swift Sources/ZMQExporter/Preload/PreloadFile+Signature.swift
+                          Sources/ZMQExporter/Preload/PreloadFileError.swift Sources/ZMQExporter/Preload/PreloadProcess.swift) ;;
     ConfigLoader) sources=() ;;
     *) echo "unknown fuzz target $target" >&2; exit 2 ;;
   esac

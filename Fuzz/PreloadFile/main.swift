@@ -24,6 +24,14 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
             precondition(socket.events.count == 16 && socket.lifetimeBuckets.count == 12)
             precondition(socket.handshakeFailures.count <= 8 && socket.name.utf8.count < 96)
         }
+        // A decoded copy has a signature that matches itself, and the cache compares it with
+        // whatever the next read brings: here the same bytes with one changed, and a shorter copy.
+        let signature = PreloadFile.Signature(of: bytes)!
+        precondition(bytes.withUnsafeBytes { signature.matches($0) })
+        var changed = bytes
+        changed[Int(bytes[bytes.count / 2]) * 37 % changed.count] &+= 1
+        _ = changed.withUnsafeBytes { signature.matches($0) }
+        precondition(!bytes.dropLast().withUnsafeBytes { signature.matches($0) })
     }
     _ = PreloadFile.sequences(bytes)
     return 0

@@ -30,11 +30,17 @@ public final class Exposition: Sendable {
         var samples = Samples()
         for collector in collectors { collector.collect(into: &samples) }
         let job = RenderJob(families: families, samples: samples)
-        let helped = helper?.begin(job, capacity: expected / 2 + 1024) ?? false
+        let helped = helper?.begin(job, capacity: expected + 1024) ?? false
         var buffer: [UInt8] = []
         buffer.reserveCapacity(expected + 1024)
         job.work(into: &buffer)
-        if helped, let helper { buffer.append(contentsOf: helper.finish()) }
+        if helped, let helper {
+            // Families come out in whichever order the threads took them, so the smaller of
+            // the two halves is the one copied; both have room for the whole exposition.
+            var other = helper.finish()
+            if other.count > buffer.count { swap(&buffer, &other) }
+            buffer.append(contentsOf: other)
+        }
         lastSize.store(buffer.count, ordering: .relaxed)
         renderSeconds.set((ContinuousClock.now - start).seconds)
         return buffer

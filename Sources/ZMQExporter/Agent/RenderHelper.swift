@@ -24,10 +24,12 @@ final class RenderJob: @unchecked Sendable {
             guard index < families.count else { return }
             let (family, series) = families[index]
             let collected = samples.byFamily[family.name]
-            guard !series.isEmpty || collected != nil else { continue }
+            let writers = samples.writers[family.name] ?? []
+            guard !series.isEmpty || collected != nil || !writers.isEmpty else { continue }
             TextFormat.header(family, into: &buffer)
             for one in series { one.emit(into: &buffer) }
             if let collected { buffer.append(contentsOf: collected) }
+            for write in writers { write(&buffer) }
         }
     }
 }

@@ -6,9 +6,11 @@ public protocol Collector: AnyObject, Sendable {
     func collect(into samples: inout Samples)
 }
 
-/// The samples collectors add during one scrape, kept as text per family.
+/// The samples collectors add during one scrape, kept as text per family, or as writers of
+/// their text.
 public struct Samples {
     private(set) var byFamily: [String: [UInt8]] = [:]
+    private(set) var writers: [String: [LineWriter]] = [:]
 
     public init() {}
 
@@ -42,14 +44,17 @@ public struct Samples {
         byFamily[family.name] = out
     }
 
-    /// Sample lines of `family` already in the text format, for collectors that write many
-    /// samples of a few families (the preload files): each line `name{labels} value\n`, with
-    /// the family's label names and escaped values. The caller answers for their form.
-    public mutating func appendLines(_ family: MetricCatalog.Family, _ lines: [UInt8]) {
+    /// Writes sample lines of a family already in the text format into the exposition.
+    public typealias LineWriter = @Sendable (_ out: inout [UInt8]) -> Void
+
+    /// Lines of `family` that `write` adds when the family is rendered, after its other
+    /// samples, on whichever thread renders it: for collectors of many samples of a few
+    /// families (the preload files), which so write them once, straight into the exposition.
+    /// Each line is `name{labels} value\n`, with the family's label names and escaped values;
+    /// the caller answers for their form.
+    public mutating func appendWriter(_ family: MetricCatalog.Family, _ write: @escaping LineWriter) {
         precondition(MetricCatalog.position[family.name] != nil, "\(family.name) is not in MetricCatalog.all")
-        var out = byFamily.removeValue(forKey: family.name) ?? []
-        out.append(contentsOf: lines)
-        byFamily[family.name] = out
+        writers[family.name, default: []].append(write)
     }
 
     private func check(_ family: MetricCatalog.Family, _ labels: [(String, String)]) {
