@@ -111,6 +111,7 @@ final class TapRunner: LoopRunner, SocketRunnerStatus, @unchecked Sendable {
         // setting, so an update never changes whether messages are inspected.
         let decoder = self.decoder
         let inspect = decoder.inspectsMessages
+        let frame = self.frame
         var messages = 0
         var bytes = 0
         let now = WallClock.now()
