@@ -79,7 +79,7 @@ test-system: preload build-info
 	$(SWIFT) build --product zmq-exporter $(SWIFTFLAGS)
 	ZMQ_EXPORTER_BUILT_BY_MAKE=1 ZMQ_EXPORTER_BIN=$(CURDIR)/.build/debug/zmq-exporter ZMQ_EXPORTER_PRELOAD=$(CURDIR)/$(PRELOAD_LIB) $(PYTEST) -q -p no:cacheprovider Tests/system
 
-# Issues 7, 13 and 15: every benchmark against its baseline in the same run; prints the table (about 15 min, and about 5 more for benchmark 7).
+# Issues 7, 13, 15 and 16: every benchmark against its baseline in the same run; prints the table (about 15 min, about 5 more for benchmark 7 and 5 for benchmark 8).
 # Benchmarks $$ZMQ_EXPORTER_BIN when set, else builds the release agent; if that fails, the
 # agent's rows say "agent: not available".
 bench: deps-bench preload
