@@ -41,6 +41,16 @@ extension Duration {
         return whole &+ UInt64(attoseconds / 1_000_000_000)
     }
 
+    /// Whole milliseconds rounded up, 0 for a negative duration: the timeout to give `poll` or
+    /// `epoll_wait` so that a wait for a deadline never ends just before it.
+    public var millisecondsRoundedUp: Int {
+        let (seconds, attoseconds) = components
+        guard seconds >= 0, seconds > 0 || attoseconds > 0 else { return 0 }
+        let ms = seconds.multipliedReportingOverflow(by: 1000)
+        if ms.overflow { return .max }
+        return Int(clamping: ms.partialValue + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+    }
+
     /// The duration in seconds as a Double.
     public var seconds: Double {
         Double(components.seconds) + Double(components.attoseconds) * 1e-18

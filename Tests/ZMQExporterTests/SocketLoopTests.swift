@@ -26,6 +26,13 @@ import ZeroMQ
     }
 }
 
+/// Messages a flooding peer has sent, read by the test's thread.
+final class SentCount: Sendable {
+    private let count = Atomic<Int>(0)
+    func add() { count.add(1, ordering: .relaxed) }
+    var value: Int { count.load(ordering: .relaxed) }
+}
+
 /// Many sockets on few socket loops, against real peers (issue 16).
 @Suite(.serialized) struct SocketLoopTests {
     /// The threads of this process whose names start with `prefix`.
@@ -41,17 +48,20 @@ import ZeroMQ
         ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).count
     }
 
-    /// Sends `count` messages of `size` bytes as fast as the socket takes them.
-    static func flood(_ push: Socket, count: Int, size: Int) -> PeerThread {
+    /// Sends up to `count` messages of `size` bytes as fast as the socket takes them, until
+    /// stopped, counting them in `sent`; waits for the socket to be writable when it is full.
+    static func flood(_ push: Socket, count: Int = .max, size: Int, sent: SentCount? = nil) -> PeerThread {
         let body = [UInt8](repeating: 0x2A, count: size)
         return PeerThread("flood") { shouldStop in
-            var sent = 0
-            while sent < count, !shouldStop() {
-                do {
-                    try push.send(body, flags: .dontWait)
-                    sent += 1
-                } catch {
-                    Thread.sleep(forTimeInterval: 0.0005)
+            var poller = Poller()
+            poller.add(push, events: .writable)
+            var done = 0
+            while done < count, !shouldStop() {
+                if (try? push.send(body, flags: .dontWait)) != nil {
+                    done += 1
+                    sent?.add()
+                } else {
+                    _ = try? poller.poll(timeoutMilliseconds: 100)
                 }
             }
         }
@@ -96,13 +106,8 @@ import ZeroMQ
         try push.connect(try agent.endpoint("flooded"))
         let timeouts = ["socket": "timing", "result": "timeout"]
         let answered = ["socket": "answering", "result": "success"]
-        let sent = Atomic<Int>(0)
-        let flooder = PeerThread("flood") { shouldStop in
-            let body = [UInt8](repeating: 0x2A, count: 64)
-            while !shouldStop() {
-                if (try? push.send(body, flags: .dontWait)) != nil { sent.add(1, ordering: .relaxed) }
-            }
-        }
+        let sent = SentCount()
+        let flooder = Self.flood(push, size: 64, sent: sent)
         // The flood must be running: the tap is busy before the window opens.
         try await agent.waitForValue("zmq_socket_messages_received_total", ["socket": "flooded"], atLeast: 10_000, within: .seconds(30))
         let before = agent.scrape()
@@ -124,7 +129,7 @@ import ZeroMQ
         #expect(after.value("zmq_probe_attempts_total", ["socket": "answering", "result": "timeout"]) == 0)
         #expect((after.value("zmq_probe_attempts_total", answered) ?? 0) >= (before.value("zmq_probe_attempts_total", answered) ?? 0) + 5)
         // And the tap lost nothing.
-        try await agent.expectValues([Expectation("zmq_socket_messages_received_total", ["socket": "flooded"], Double(sent.load(ordering: .relaxed)))], within: .seconds(60))
+        try await agent.expectValues([Expectation("zmq_socket_messages_received_total", ["socket": "flooded"], Double(sent.value))], within: .seconds(60))
     }
 
     @Test func aReloadUnderTrafficRemovesOneSocketAndAddsAnotherOnABusyLoop() async throws {

@@ -36,7 +36,7 @@ struct ProxyLoop {
         kind = runner.proxy.kind
         let timeout = runner.proxy.requestTimeout
         stallLimit = timeout
-        tracker = RequestTracker(timeout: Self.seconds(timeout), capacity: runner.proxy.maxInFlight)
+        tracker = RequestTracker(timeout: timeout.seconds, capacity: runner.proxy.maxInFlight)
         frontIndex = poller.add(front.socket)
         // A PUSH backend never has anything to read.
         backIndex = poller.add(back.socket, events: kind == .pipeline ? [] : .readable)
@@ -54,7 +54,7 @@ struct ProxyLoop {
     func waitMilliseconds() -> Int {
         var wait = kind == .broker ? Self.expiryCheckMilliseconds : -1
         if !front.failures.isEmpty || !back.failures.isEmpty {
-            let left = max(0, Int((runner.nextRetry - .now) / .milliseconds(1)) + 1)
+            let left = (runner.nextRetry - .now).millisecondsRoundedUp
             wait = wait < 0 ? left : min(wait, left)
         }
         return wait
@@ -82,15 +82,12 @@ struct ProxyLoop {
             if runner.applyPendingUpdate() {
                 // Requests in flight keep their start times; the new limits apply from now on.
                 stallLimit = runner.proxy.requestTimeout
-                tracker.timeout = Self.seconds(runner.proxy.requestTimeout)
+                tracker.timeout = runner.proxy.requestTimeout.seconds
                 tracker.capacity = runner.proxy.maxInFlight
             }
         }
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
-    }
 
     /// Moves up to a batch of messages in one direction, then updates the counters once.
     mutating func pump(_ direction: Direction) {
@@ -204,7 +201,7 @@ struct ProxyLoop {
             if let deadline {
                 let left = deadline - .now
                 guard left > .zero else { return false }
-                timeout = Int(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000) + 1
+                timeout = left.millisecondsRoundedUp
             }
             guard (try? waiter.poll(timeoutMilliseconds: timeout)) != nil else { return false }
             if waiter.isReadable(fm) { front.drainMonitor() }

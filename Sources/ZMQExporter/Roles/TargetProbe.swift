@@ -79,8 +79,7 @@ struct TargetProbe {
         var sent = false
         var handshaken = false
         while ContinuousClock.now < deadline {
-            let left = deadline - .now
-            let ms = max(1, min(100, Int(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000) + 1))
+            let ms = max(1, min(100, (deadline - .now).millisecondsRoundedUp))
             guard (try? poller.poll(timeoutMilliseconds: ms)) != nil else { break }
             if poller.isReadable(events) {
                 while let event = try? monitor.receive(flags: .dontWait) {

@@ -149,15 +149,20 @@ final class MonitoredSocket {
         }
     }
 
+    /// Unbinds every bound endpoint: libzmq then closes their listeners (CLOSED events follow).
+    fileprivate func unbindAll() {
+        for endpoint in endpoints where endpoint.mode == "bind" {
+            try? socket.unbind(endpoint.endpoint)
+        }
+    }
+
     /// zmq_close returns before the I/O thread closes the listeners, so a socket restarted by a
     /// reload on the same port could fail to bind (EADDRINUSE). Unbinding and waiting for each
     /// listener's CLOSED event makes the port free when close() returns.
     private func releaseListeners(within: Duration) {
         drainMonitor()
         guard !listeners.isEmpty else { return }
-        for endpoint in endpoints where endpoint.mode == "bind" {
-            try? socket.unbind(endpoint.endpoint)
-        }
+        unbindAll()
         let deadline = ContinuousClock.now + within
         var poller = Poller()
         poller.add(monitor.pairSocket)
@@ -197,9 +202,7 @@ extension MonitoredSocket {
             finishClosing(closing!)
             return
         }
-        for endpoint in endpoints where endpoint.mode == "bind" {
-            try? socket.unbind(endpoint.endpoint)
-        }
+        unbindAll()
         // The CLOSED events come through the monitor's watch, which finishes the close.
         if let monitorWatch { loop.check(monitorWatch) }
     }

@@ -88,9 +88,6 @@ class Runner: @unchecked Sendable {
     /// Wakes the runner's thread to apply an update. Subclasses override.
     func updateArrived() {}
 
-    /// Whether an update is waiting or being applied (tests wait for it to be false).
-    var updatePending: Bool { hasPending.load(ordering: .acquiring) }
-
     /// On the runner's thread: applies a pending update through ``apply(update:from:)``.
     /// Returns whether there was one. One atomic load when not.
     @discardableResult

@@ -147,9 +147,6 @@ final class SocketLoop: @unchecked Sendable {
         if let timer { timers.cancel(timer) }
     }
 
-    /// Watches and timers in use (tests check that a removed socket leaves none behind).
-    var load: (watches: Int, timers: Int) { (watches.count, timers.count) }
-
     // MARK: The loop
 
     private func run() {
@@ -190,11 +187,7 @@ final class SocketLoop: @unchecked Sendable {
     private func waitMilliseconds() -> Int32 {
         if !ready.isEmpty { return 0 }
         guard let deadline = timers.nextDeadline() else { return -1 }
-        let left = deadline - .now
-        guard left > .zero else { return 0 }
-        let (seconds, attoseconds) = left.components
-        let ms = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
-        return Int32(clamping: ms)
+        return Int32(clamping: (deadline - .now).millisecondsRoundedUp)
     }
 
     private func runCommands() {

@@ -44,7 +44,7 @@ class ThreadRunner: Runner, @unchecked Sendable {
         guard let wakeup else { return }
         var poller = Poller()
         poller.add(fileDescriptor: wakeup.fd)
-        _ = try? poller.poll(timeoutMilliseconds: max(0, Int(duration / .milliseconds(1))))
+        _ = try? poller.poll(timeoutMilliseconds: duration.millisecondsRoundedUp)
         wakeup.drain()
     }
 
