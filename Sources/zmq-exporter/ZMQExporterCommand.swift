@@ -119,6 +119,8 @@ enum ZMQExporterCommand {
                         help: "Socket-loop threads that run every tap and probe (default: one per core).")
             flags.value("zmq.io-threads", default: "\(Agent.defaultIOThreads)", placeholder: "N",
                         help: "libzmq I/O threads of the agent's context (ZMQ_IO_THREADS).")
+            flags.value("zmq.max-sockets", default: "", placeholder: "N",
+                        help: "libzmq sockets the agent's context may hold (ZMQ_MAX_SOCKETS; default: 12 per configured socket at start, at least \(Agent.minimumMaxSockets)).")
             return flags
         }
     }
@@ -156,6 +158,13 @@ enum ZMQExporterCommand {
         guard (1...256).contains(loops), (1...64).contains(ioThreads) else {
             throw UsageError("--zmq.loops must be 1 to 256 and --zmq.io-threads 1 to 64")
         }
+        var maxSockets: Int?
+        if !parsed.value("zmq.max-sockets").isEmpty {
+            maxSockets = try parsed.integer("zmq.max-sockets")
+            guard let value = maxSockets, (16...65535).contains(value) else {
+                throw UsageError("--zmq.max-sockets must be 16 to 65535")
+            }
+        }
         Lifecycle.blockSignals()
         let logger = web.makeLogger()
         do {
@@ -173,7 +182,8 @@ enum ZMQExporterCommand {
         }
         Lifecycle.raiseFileLimit()
         do {
-            let agent = try Agent(configPath: configFile, logger: logger, loops: loops, ioThreads: ioThreads)
+            let agent = try Agent(configPath: configFile, logger: logger, loops: loops, ioThreads: ioThreads,
+                                  maxSockets: maxSockets ?? Agent.maxSockets(for: config))
             agent.start(config)
             var serviceOptions = web.serviceOptions()
             serviceOptions.preload = preload

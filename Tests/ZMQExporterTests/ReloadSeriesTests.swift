@@ -143,6 +143,35 @@ import ZeroMQ
         #expect(!agent.isReady)
         #expect(agent.scrape().value("zmq_probe_success", ["socket": "echo"]) == 0)
     }
+
+    @Test func aTapPastTheContextsSocketLimitSaysWhichLimit() async throws {
+        // Room for one tap (its socket and its monitor's two PAIRs), not two.
+        let context = try Context(maxSockets: 4)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let agent = try Agent(configPath: nil, logger: logger, context: context)
+        agent.start(try ConfigLoader.parse("sockets:\n" + ReloadTests.tap("one") + "\n" + ReloadTests.tap("two")))
+        defer { agent.stop() }
+        // Which of the two loses the race for the last slots depends on the loops' order.
+        try await waitUntil("a tap to fail for the socket limit") {
+            let scrape = agent.scrape()
+            return ["one", "two"].contains { (scrape.value("zmq_socket_setup_errors_total", ["socket": $0, "reason": "socket_limit"]) ?? 0) >= 1 }
+        }
+        let problems = agent.readinessProblems.joined(separator: "\n")
+        #expect(problems.contains("--zmq.max-sockets"), "\(problems)")
+        #expect(problems.contains("RLIMIT_NOFILE"), "\(problems)")
+    }
+
+    @Test func theAgentsContextIsSizedForItsConfiguration() throws {
+        let small = try ConfigLoader.parse("sockets:\n" + ReloadTests.tap("one"))
+        #expect(Agent.maxSockets(for: small) == Agent.minimumMaxSockets)
+        let many = try ConfigLoader.parse("sockets:\n" + (0..<1000).map { ReloadTests.tap("t\($0)") }.joined(separator: "\n"))
+        #expect(Agent.maxSockets(for: many) == 12_000)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let agent = try Agent(configPath: nil, logger: logger)
+        #expect(agent.context.maxSockets == Agent.minimumMaxSockets)
+    }
 }
 
 /// The catalog is the one way in: every family checks its labels, and series and collector

@@ -491,9 +491,29 @@ def test_many_taps_run_on_the_socket_loops_and_stop_on_sigterm(tmp_path):
         assert time.monotonic() - started < 10
 
 
+def test_max_sockets_flag_bounds_the_context_and_the_error_names_it(tmp_path):
+    """--zmq.max-sockets 16 holds five taps (three libzmq sockets each), not six: the sixth
+    counts socket_limit setup errors and /-/ready names the limit to raise."""
+    config = tmp_path / "zmq-exporter.yml"
+    config.write_text("sockets:\n" + "".join(
+        f'  - name: t{i}\n    role: tap\n    type: PULL\n    bind: ["tcp://127.0.0.1:*"]\n' for i in range(6)))
+    with exporter(config, tmp_path, "--zmq.max-sockets", "16") as exp:
+        def settled():
+            samples = exp.samples()
+            up = sum(s.value for s in samples if s.name == "zmq_socket_up")
+            limited = sum(s.value for s in samples
+                          if s.name == "zmq_socket_setup_errors_total" and s.labels.get("reason") == "socket_limit")
+            return up == 5 and limited >= 1
+        wait_until("five taps up, one at the socket limit", settled, timeout=20)
+        status, body = exp.request("/-/ready")
+        assert status == 503 and "--zmq.max-sockets" in body, (status, body)
+
+
 def test_loop_flags_are_checked(tmp_path):
     for flags, message in [(["--zmq.loops", "0"], "--zmq.loops must be 1 to 256 and --zmq.io-threads 1 to 64"),
-                           (["--zmq.io-threads", "many"], "--zmq.io-threads must be a whole number, not 'many'")]:
+                           (["--zmq.io-threads", "many"], "--zmq.io-threads must be a whole number, not 'many'"),
+                           (["--zmq.max-sockets", "8"], "--zmq.max-sockets must be 16 to 65535"),
+                           (["--zmq.max-sockets", "lots"], "--zmq.max-sockets must be a whole number, not 'lots'")]:
         result = subprocess.run([BIN, *flags], capture_output=True, text=True, timeout=10)
         assert result.returncode == 2, (result.returncode, result.stderr)
         assert result.stderr == f"zmq-exporter: error: {message}, try --help\n"

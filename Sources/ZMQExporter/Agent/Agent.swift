@@ -33,14 +33,15 @@ public final class Agent: Sendable {
     ///   - context: the ZeroMQ context for the agent's sockets; a new one by default, with
     ///     `ioThreads` I/O threads (default ``defaultIOThreads``).
     ///   - loops: how many socket-loop threads run the taps and probes (default one per core).
+    ///   - maxSockets: libzmq sockets the new context may hold (default ``minimumMaxSockets``;
+    ///     ``maxSockets(for:)`` sizes it for a configuration).
     public init(configPath: String?, logger: Logger, context: Context? = nil, metrics: Metrics = Metrics(),
-                loops: Int? = nil, ioThreads: Int? = nil) throws {
+                loops: Int? = nil, ioThreads: Int? = nil, maxSockets: Int? = nil) throws {
         self.configPath = configPath
         self.logger = logger
         self.metrics = metrics
-        // Every configured socket uses three libzmq sockets (itself, its monitor's two PAIRs) and
-        // a proxy six: libzmq's default of 1023 stops at about 340 taps.
-        self.context = try context ?? Context(ioThreads: ioThreads ?? Self.defaultIOThreads, maxSockets: .max)
+        self.context = try context ?? Context(ioThreads: ioThreads ?? Self.defaultIOThreads,
+                                              maxSockets: maxSockets ?? Self.minimumMaxSockets)
         self.loops = try SocketLoops(count: loops ?? SocketLoops.defaultCount, logger: logger)
         reloadOK = metrics.gauge(MetricCatalog.reloadSuccessful, [])
         reloadTime = metrics.gauge(MetricCatalog.reloadTimestamp, [])
@@ -53,6 +54,18 @@ public final class Agent: Sendable {
     /// (proxies at full speed, thousands of monitored connections) is spread over two when the
     /// machine has two cores or more, and kept on one otherwise.
     public static var defaultIOThreads: Int { min(2, SocketLoops.defaultCount) }
+
+    /// The least room the agent's context is given: libzmq's default of 1023 stops at about 340
+    /// taps. libzmq keeps 12 bytes per slot, all of them touched when the context starts, so
+    /// its own limit (65,535) would cost 768 KiB of resident memory whatever the configuration.
+    public static let minimumMaxSockets = 4096
+
+    /// Room for `config` to grow four times by reloads: every configured socket uses three
+    /// libzmq sockets (itself and its monitor's two PAIRs), a proxy six. At least
+    /// ``minimumMaxSockets``; libzmq caps it at its own limit.
+    public static func maxSockets(for config: ExporterConfig) -> Int {
+        max(minimumMaxSockets, config.sockets.count * 12)
+    }
 
     /// One socket loop per core.
     public static var defaultLoops: Int { SocketLoops.defaultCount }

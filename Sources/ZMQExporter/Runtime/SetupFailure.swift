@@ -39,6 +39,10 @@ public struct SetupFailure: Sendable, Equatable, CustomStringConvertible {
         default: reason = "error"
         }
         // libzmq says "Too many open files" for its own socket limit (ZMQ_MAX_SOCKETS) too.
+        if action == .create && reason == "socket_limit" {
+            return SetupFailure(action: action, endpoint: endpoint, reason: reason,
+                                message: "\(text): the descriptor limit (RLIMIT_NOFILE) or the context's socket limit (--zmq.max-sockets) is reached")
+        }
         return SetupFailure(action: action, endpoint: endpoint, reason: reason, message: text)
     }
 
