@@ -127,6 +127,68 @@ import Testing
         #expect(try gunzip(response.body) == TestBodies.pattern(200_000))
     }
 
+    /// A body in parts (one of them empty) goes out as one body, plain or gzipped; 3 MB fills
+    /// the socket, so writes resume in the middle of a part.
+    @Test(arguments: [5000, 3_000_000])
+    func aBodyInPartsIsSentAsOne(_ size: Int) throws {
+        let whole = TestBodies.pattern(size)
+        let (server, port) = try startServer { server in
+            server.addRoute("/parts") { _ in
+                let third = whole.count / 3
+                return HTTPResponse(status: 200, contentType: "text/plain",
+                                    bodyParts: [Array(whole[..<third]), [], Array(whole[third..<(2 * third)]), Array(whole[(2 * third)...])])
+            }
+        }
+        defer { server.stop() }
+        let client = try TestClient(port: port)
+        try client.send("GET /parts HTTP/1.1\r\nHost: t\r\n\r\n")
+        let plain = try client.readResponse()
+        #expect(plain.headers["content-length"] == String(whole.count))
+        #expect(plain.body == whole)
+        try client.send("GET /parts HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\n\r\n")
+        let zipped = try client.readResponse()
+        #expect(zipped.headers["content-encoding"] == "gzip")
+        #expect(try gunzip(zipped.body) == whole)
+        try client.send("HEAD /parts HTTP/1.1\r\nHost: t\r\n\r\n")
+        let head = try client.readResponse(head: true)
+        #expect(head.headers["content-length"] == String(whole.count) && head.body.isEmpty)
+    }
+
+    @Test func aBodyOfMorePartsThanOneSendTakesArrivesWhole() throws {
+        let parts = (0..<3000).map { Array("part \($0)\n".utf8) }
+        let (server, port) = try startServer { server in
+            server.addRoute("/many") { _ in HTTPResponse(status: 200, contentType: "text/plain", bodyParts: parts) }
+        }
+        defer { server.stop() }
+        let client = try TestClient(port: port)
+        try client.send("GET /many HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(try client.readResponse().body == Array(parts.joined()))
+    }
+
+    @Test func remainingBytesSkipWhatWasWrittenAcrossParts() {
+        var output = OutputBuffer()
+        output.set(head: Array("HEAD".utf8), body: [Array("ab".utf8), [], Array("cdef".utf8), Array("g".utf8)])
+        func rest() -> String {
+            output.withRemainingBytes { pieces in pieces.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "|") }
+        }
+        #expect(rest() == "HEAD|ab|cdef|g")
+        output.offset = 5
+        #expect(rest() == "b|cdef|g")
+        output.offset = 8
+        #expect(rest() == "ef|g")
+        output.offset = 10
+        #expect(rest() == "g")
+        output.offset = 11
+        #expect(rest() == "" && output.isEmpty)
+    }
+
+    @Test func gzipOfPartsIsGzipOfTheWhole() throws {
+        let whole = TestBodies.pattern(100_000)
+        let parts = [[], Array(whole[..<1]), Array(whole[1..<50_000]), [], Array(whole[50_000...])]
+        #expect(try gunzip(#require(Gzip.compress(parts))) == whole)
+        #expect(try gunzip(#require(Gzip.compress([[UInt8]]()))) == [])
+    }
+
     @Test(arguments: ["gzip;q=0", "identity", "br", "*;q=0", "gzip;q=0, *"])
     func noGzipWhenNotAccepted(_ acceptEncoding: String) throws {
         let (server, port) = try startServer()

@@ -32,19 +32,14 @@ extension OutputBuffer {
     }
 
     private func copyPending(into chunk: UnsafeMutableRawBufferPointer) -> Int {
-        var written = 0
-        let headCount = head.count
-        if offset < headCount {
-            let take = min(headCount - offset, chunk.count)
-            head.withUnsafeBytes { chunk.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: take) }
-            written = take
+        withRemainingBytes(limit: Self.maxVectors) { pieces in
+            var written = 0
+            for piece in pieces where written < chunk.count {
+                let take = min(piece.count, chunk.count - written)
+                (chunk.baseAddress! + written).copyMemory(from: piece.baseAddress!, byteCount: take)
+                written += take
+            }
+            return written
         }
-        let bodyOffset = max(0, offset - headCount)
-        let take = min(body.count - bodyOffset, chunk.count - written)
-        if take > 0 {
-            body.withUnsafeBytes { (chunk.baseAddress! + written).copyMemory(from: $0.baseAddress! + bodyOffset, byteCount: take) }
-            written += take
-        }
-        return written
     }
 }

@@ -6,7 +6,9 @@ import Posix
 struct OutputBuffer {
     // Internal for the TLS writer in OutputBuffer+TLS.swift.
     private(set) var head: [UInt8] = []
-    private(set) var body: [UInt8] = []
+    /// The body's parts (a response's ``PreparedResponse/body``), sent one after another.
+    private(set) var body: [[UInt8]] = []
+    private(set) var bodyCount = 0
     var offset = 0
 
     enum FlushResult {
@@ -15,11 +17,12 @@ struct OutputBuffer {
         case failed(SystemError)
     }
 
-    var isEmpty: Bool { offset == head.count + body.count }
+    var isEmpty: Bool { offset == head.count + bodyCount }
 
-    mutating func set(head: [UInt8], body: [UInt8]) {
+    mutating func set(head: [UInt8], body: [[UInt8]]) {
         self.head = head
-        self.body = body
+        self.body = body.filter { !$0.isEmpty }
+        bodyCount = self.body.reduce(0) { $0 + $1.count }
         offset = 0
     }
 
@@ -46,32 +49,52 @@ struct OutputBuffer {
     mutating func clear() {
         head = []
         body = []
+        bodyCount = 0
         offset = 0
     }
 
-    private func withRemainingIovecs<R>(_ body: (UnsafeMutableBufferPointer<iovec>) -> R) -> R {
-        let headCount = head.count
+    /// The bytes not yet written, in order: what is left of the head, then of each body part;
+    /// at most `limit` pieces (the rest come on a later call).
+    func withRemainingBytes<R>(limit: Int = .max, _ use: ([UnsafeRawBufferPointer]) -> R) -> R {
+        var pieces: [UnsafeRawBufferPointer] = []
+        pieces.reserveCapacity(min(limit, 1 + body.count))
         return head.withUnsafeBytes { headBytes in
-            self.body.withUnsafeBytes { bodyBytes in
-                var vectors = (iovec(), iovec())
-                return withUnsafeMutableBytes(of: &vectors) { raw in
-                    let list = raw.bindMemory(to: iovec.self)
-                    var used = 0
-                    if offset < headCount {
-                        list[used] = iovec(
-                            iov_base: UnsafeMutableRawPointer(mutating: headBytes.baseAddress! + offset),
-                            iov_len: headCount - offset)
-                        used += 1
-                    }
-                    let bodyOffset = max(0, offset - headCount)
-                    if bodyOffset < bodyBytes.count {
-                        list[used] = iovec(
-                            iov_base: UnsafeMutableRawPointer(mutating: bodyBytes.baseAddress! + bodyOffset),
-                            iov_len: bodyBytes.count - bodyOffset)
-                        used += 1
-                    }
-                    return body(UnsafeMutableBufferPointer(rebasing: list[0..<used]))
+            if offset < headBytes.count { pieces.append(UnsafeRawBufferPointer(rebasing: headBytes[offset...])) }
+            // The first part not written to its end.
+            var index = 0, start = head.count
+            while index < body.count && start + body[index].count <= offset {
+                start += body[index].count
+                index += 1
+            }
+            return withBodyBytes(from: index, start: start, limit: limit, into: &pieces, use)
+        }
+    }
+
+    /// Adds body part `index` on (each part's bytes are valid only inside its closure, so the
+    /// parts nest, at most `limit` deep), skipping what lies before ``offset``; `start` is the
+    /// part's offset in the response.
+    private func withBodyBytes<R>(from index: Int, start: Int, limit: Int, into pieces: inout [UnsafeRawBufferPointer],
+                                  _ use: ([UnsafeRawBufferPointer]) -> R) -> R {
+        guard index < body.count, pieces.count < limit else { return use(pieces) }
+        return body[index].withUnsafeBytes { bytes in
+            let skip = max(0, offset - start)
+            if skip < bytes.count { pieces.append(UnsafeRawBufferPointer(rebasing: bytes[skip...])) }
+            return withBodyBytes(from: index + 1, start: start + bytes.count, limit: limit, into: &pieces, use)
+        }
+    }
+
+    /// At most this many pieces go to one `sendmsg` (the kernel refuses more than IOV_MAX,
+    /// 1024); the rest go on the next call.
+    static let maxVectors = 256
+
+    private func withRemainingIovecs<R>(_ body: (UnsafeMutableBufferPointer<iovec>) -> R) -> R {
+        withRemainingBytes(limit: Self.maxVectors) { pieces in
+            let count = min(pieces.count, Self.maxVectors)
+            return withUnsafeTemporaryAllocation(of: iovec.self, capacity: max(count, 1)) { list in
+                for index in 0..<count {
+                    list[index] = iovec(iov_base: UnsafeMutableRawPointer(mutating: pieces[index].baseAddress!), iov_len: pieces[index].count)
                 }
+                return body(UnsafeMutableBufferPointer(rebasing: list[0..<count]))
             }
         }
     }

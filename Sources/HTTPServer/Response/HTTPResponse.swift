@@ -5,20 +5,36 @@ public struct HTTPResponse: Sendable {
     public var status: Int
     /// Extra header fields in order; names or values containing CR, LF or NUL are dropped.
     public var headers: [(String, String)]
-    public var body: [UInt8]
+    /// The body in parts, sent one after another as one body: a body made by two threads is
+    /// sent (or gzipped) without first being copied into one array.
+    public var bodyParts: [[UInt8]]
+
+    /// The body as one array (the parts joined when there are several).
+    public var body: [UInt8] {
+        get { bodyParts.count == 1 ? bodyParts[0] : Array(bodyParts.joined()) }
+        set { bodyParts = [newValue] }
+    }
+
+    /// The body's length in bytes.
+    public var bodyCount: Int { bodyParts.reduce(0) { $0 + $1.count } }
 
     /// A response with a `Content-Type` header first, then `headers`.
     public init(status: Int, contentType: String, body: [UInt8], headers: [(String, String)] = []) {
+        self.init(status: status, contentType: contentType, bodyParts: [body], headers: headers)
+    }
+
+    /// A response whose body is `bodyParts` one after another.
+    public init(status: Int, contentType: String, bodyParts: [[UInt8]], headers: [(String, String)] = []) {
         self.status = status
         self.headers = [("Content-Type", contentType)] + headers
-        self.body = body
+        self.bodyParts = bodyParts
     }
 
     /// A response with exactly `headers` (no Content-Type unless given).
     public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = []) {
         self.status = status
         self.headers = headers
-        self.body = body
+        self.bodyParts = [body]
     }
 
     /// `text/plain; charset=utf-8`.

@@ -4,7 +4,8 @@ struct PreparedResponse: Sendable {
     var status: Int
     /// Serialized header lines ("Name: value\r\n"...) other than those the loop adds.
     var fields: [UInt8]
-    var body: [UInt8]
+    /// The body's parts, sent one after another.
+    var body: [[UInt8]]
     /// False for HEAD (RFC 9110 §9.3.2: same headers, no body) and for 1xx/204/304.
     var sendBody: Bool
     /// The response forces the connection closed (every server-made error does).
@@ -12,6 +13,8 @@ struct PreparedResponse: Sendable {
 
     /// 204, 304 and 1xx responses carry neither body nor Content-Length (RFC 9110 §8.6).
     var hasContentLength: Bool { status >= 200 && status != 204 && status != 304 }
+
+    var bodyCount: Int { body.reduce(0) { $0 + $1.count } }
 
     /// A server-made error: short plain-text body, `Connection: close`.
     static func error(_ status: Int, _ message: String, extraFields: [(String, String)] = []) -> PreparedResponse {
@@ -24,7 +27,7 @@ struct PreparedResponse: Sendable {
         var fields = [UInt8]()
         appendField(&fields, "Content-Type", "text/plain; charset=utf-8")
         for (name, value) in extraFields { appendField(&fields, name, value) }
-        let body = message.isEmpty ? [] : Array((message + "\n").utf8)
+        let body = message.isEmpty ? [] : [Array((message + "\n").utf8)]
         return PreparedResponse(status: status, fields: fields, body: body, sendBody: !head, close: close)
     }
 
@@ -52,13 +55,14 @@ struct PreparedResponse: Sendable {
             }
             appendField(&fields, name, value)
         }
-        var body = response.body
+        var body = response.bodyParts
+        let bodyCount = response.bodyCount
         let bodyAllowed = response.status != 204 && response.status != 304
-        if bodyAllowed && !hasContentEncoding && gzipMinimumBytes >= 0 && body.count >= gzipMinimumBytes {
+        if bodyAllowed && !hasContentEncoding && gzipMinimumBytes >= 0 && bodyCount >= gzipMinimumBytes {
             appendField(&fields, "Vary", "Accept-Encoding")
-            if AcceptEncoding.allowsGzip(acceptEncoding), let compressed = Gzip.compress(body), compressed.count < body.count {
+            if AcceptEncoding.allowsGzip(acceptEncoding), let compressed = Gzip.compress(body), compressed.count < bodyCount {
                 appendField(&fields, "Content-Encoding", "gzip")
-                body = compressed
+                body = [compressed]
             }
         }
         if !bodyAllowed { body = [] }

@@ -33,7 +33,7 @@ struct ResponseHead {
         head.append(contentsOf: response.fields)
         if response.hasContentLength {
             head.append(contentsOf: Self.contentLengthPrefix)
-            head.append(contentsOf: String(response.body.count).utf8)
+            head.append(contentsOf: String(response.bodyCount).utf8)
             head.append(.cr)
             head.append(.lf)
         }
