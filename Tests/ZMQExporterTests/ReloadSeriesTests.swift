@@ -219,6 +219,35 @@ import ZeroMQ
         ExpositionTests.expectOneBlockPerFamily(text.split(separator: "\n"))
     }
 
+    final class PartsCollector: Collector {
+        func collect(into samples: inout Samples) {
+            samples.appendWriter(MetricCatalog.events, parts: 7) { part, out in
+                for line in 0..<500 { out.append(Array("zmq_socket_events_total{socket=\"p\(part)\",event=\"e\(line)\"} \(line)\n".utf8)) }
+            }
+            samples.appendWriter(MetricCatalog.messagesSent) { out in out.append(contentsOf: "zmq_socket_messages_sent_total{socket=\"w\"} 1\n".utf8) }
+        }
+    }
+
+    /// A writer's parts, written by both rendering threads, come out in order after the
+    /// family's own series, one block per family, scrape after scrape.
+    @Test func writerPartsFollowTheirFamilysSeriesInOrder() {
+        let metrics = Metrics()
+        metrics.counter(MetricCatalog.events, [("socket", "own"), ("event", "accepted")]).increment(by: 2)
+        metrics.counter(MetricCatalog.messagesSent, [("socket", "own")]).increment(by: 3)
+        metrics.register(PartsCollector())
+        let exposition = Exposition(metrics: metrics, parallel: true)
+        for _ in 0..<20 {
+            let text = String(decoding: exposition.render(), as: UTF8.self)
+            let lines = text.split(separator: "\n")
+            let events = lines.filter { $0.hasPrefix("zmq_socket_events_total") }
+            #expect(events.first == "zmq_socket_events_total{socket=\"own\",event=\"accepted\"} 2")
+            let written = (0..<7).flatMap { part in (0..<500).map { "zmq_socket_events_total{socket=\"p\(part)\",event=\"e\($0)\"} \($0)" } }
+            #expect(events.dropFirst().map(String.init) == written)
+            #expect(text.contains("zmq_socket_messages_sent_total{socket=\"own\"} 3\nzmq_socket_messages_sent_total{socket=\"w\"} 1\n"))
+            ExpositionTests.expectOneBlockPerFamily(lines)
+        }
+    }
+
     @Test func samplesPrintInTheirShortestForm() {
         #expect(TextFormat.sampleText(0.00026013800000000004) == "0.00026013800000000004")
         #expect(TextFormat.sampleText(0.1 + 0.2) == "0.30000000000000004")
@@ -227,6 +256,27 @@ import ZeroMQ
         #expect(TextFormat.sampleText(.infinity) == "+Inf")
         #expect(TextFormat.sampleText(.nan) == "NaN")
         #expect(TextFormat.sampleText(1e20) == "1e+20")
+    }
+
+    @Test func inPlaceWritesLandInTheArraysSpareCapacity() {
+        var out = Array("head\n".utf8)
+        out.reserveCapacity(64)
+        let before = out.capacity
+        out.append(writingAtMost: 32) { start in
+            for (index, byte) in "written in place\n".utf8.enumerated() { start[index] = byte }
+            return 17
+        }
+        #expect(String(decoding: out, as: UTF8.self) == "head\nwritten in place\n")
+        #expect(out.capacity == before)
+        // Short of room: the array grows first, and what it held stays.
+        out.append(writingAtMost: 1000) { start in
+            for index in 0..<600 { start[index] = UInt8(ascii: "x") }
+            return 600
+        }
+        #expect(out.count == 22 + 600 && out.suffix(600).allSatisfy { $0 == UInt8(ascii: "x") })
+        #expect(String(decoding: out.prefix(22), as: UTF8.self) == "head\nwritten in place\n")
+        out.append(writingAtMost: 8) { _ in 0 }
+        #expect(out.count == 622)
     }
 
     @Test func sameSeriesTwiceIsOneSeries() {

@@ -64,8 +64,7 @@ public final class ExporterService: Sendable {
         let preload = preload
         let metricsPath = options.telemetryPath
         server.addRoute(metricsPath) { _ in
-            let body = exposition.render()
-            return HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: body)
+            HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", bodyParts: exposition.renderParts())
         }
         server.addRoute("/") { _ in
             .html(LandingPage.render(agent: agent, history: history, metricsPath: metricsPath, watched: preload?.watched() ?? []))

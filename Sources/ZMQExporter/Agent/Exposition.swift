@@ -7,7 +7,8 @@ import Synchronization
 public final class Exposition: Sendable {
     let metrics: Metrics
     let renderSeconds: Gauge
-    private let lastSize = Atomic<Int>(4096)
+    /// The last scrape's parts, for the next to write over (``RenderJob/init(families:samples:reuse:)``).
+    private let reusable = Locked<[[UInt8]]>([])
     let helper: RenderHelper?
 
     /// - Parameter parallel: render families on a helper thread too (when there is more than
@@ -23,26 +24,32 @@ public final class Exposition: Sendable {
         helper?.stop()
     }
 
+    /// The exposition as one array.
     public func render() -> [UInt8] {
+        let parts = renderParts()
+        return parts.count == 1 ? parts[0] : Array(parts.joined())
+    }
+
+    /// The exposition in one or two parts to be sent one after the other: the families the
+    /// scrape's thread rendered, then the helper's. Joining them would copy one half again
+    /// (1.6 MiB of a 5 MiB scrape of 84,000 series).
+    public func renderParts() -> [[UInt8]] {
         let start = ContinuousClock.now
-        let expected = lastSize.load(ordering: .relaxed)
         let (families, collectors) = metrics.snapshot()
         var samples = Samples()
         for collector in collectors { collector.collect(into: &samples) }
-        let job = RenderJob(families: families, samples: samples)
-        let helped = helper?.begin(job, capacity: expected + 1024) ?? false
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(expected + 1024)
-        job.work(into: &buffer)
-        if helped, let helper {
-            // Families come out in whichever order the threads took them, so the smaller of
-            // the two halves is the one copied; both have room for the whole exposition.
-            var other = helper.finish()
-            if other.count > buffer.count { swap(&buffer, &other) }
-            buffer.append(contentsOf: other)
+        var reuse = reusable.withLock { parts in
+            defer { parts = [] }
+            return parts
         }
-        lastSize.store(buffer.count, ordering: .relaxed)
+        let job = RenderJob(families: families, samples: samples, reuse: &reuse)
+        let helped = helper?.begin(job) ?? false
+        job.work()
+        if helped, let helper { helper.finish() }
+        let parts = job.output()
+        let kept = job.reusable()
+        reusable.withLock { $0 = kept }
         renderSeconds.set((ContinuousClock.now - start).seconds)
-        return buffer
+        return parts
     }
 }

@@ -82,8 +82,6 @@ final class ProbeEndpoint: Sendable {
         for (reason, count) in outcome.handshakeFailures.sorted(by: { $0.key < $1.key }) {
             metrics.gauge(MetricCatalog.probeTargetHandshakeFailures, l + [("reason", reason)]).set(Int64(count))
         }
-        var buffer: [UInt8] = []
-        RenderJob(families: metrics.snapshot().families, samples: Samples()).work(into: &buffer)
-        return buffer
+        return RenderJob(families: metrics.snapshot().families, samples: Samples()).render()
     }
 }

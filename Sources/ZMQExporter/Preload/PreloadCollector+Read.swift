@@ -12,19 +12,23 @@ extension PreloadCollector {
     /// of a scrape's work on the scrape's thread). A file always goes to the same cache, by a
     /// hash of its name, so each cache keeps its files from one scrape to the next.
     static func load(_ names: [PreloadDirectory.Listed], in directoryFD: Int32, directory: PreloadDirectory,
-                     caches: inout [PreloadFileCache]) -> [PreloadFileCache.Loaded] {
+                     caches: inout [PreloadFileCache], reader: inout ReadingThread?) -> [PreloadFileCache.Loaded] {
         let halves = names.map { half($0.name) }
         guard names.count >= filesPerThread, parallelReads else {
             return zip(names, halves).map { name, half in caches[half].load(name, in: directoryFD, directory: directory) }
         }
-        let other = OtherHalf(cache: caches[1], names: zip(names, halves).filter { $0.1 == 1 }.map(\.0))
-        let thread = try? Thread(name: "preload-read") { other.read(in: directoryFD, directory: directory) }
+        let other = OtherHalf(cache: PreloadFileCache(maxSockets: caches[1].maxSockets), names: zip(names, halves).filter { $0.1 == 1 }.map(\.0))
+        // Moved, not copied: a copy would be copied again (its table and read buffer) on its
+        // first change.
+        swap(&other.cache, &caches[1])
+        if reader == nil { reader = try? ReadingThread() }
+        reader?.run { other.read(in: directoryFD, directory: directory) }
         var mine: [PreloadFileCache.Loaded] = []
         for (name, half) in zip(names, halves) where half == 0 {
             mine.append(caches[0].load(name, in: directoryFD, directory: directory))
         }
-        if let thread { thread.join() } else { other.read(in: directoryFD, directory: directory) }
-        caches[1] = other.cache
+        if let reader { reader.wait() } else { other.read(in: directoryFD, directory: directory) }
+        swap(&other.cache, &caches[1])
         var (first, second) = (mine.makeIterator(), other.results.makeIterator())
         return halves.map { $0 == 0 ? first.next()! : second.next()! }
     }
@@ -49,6 +53,46 @@ extension PreloadCollector {
 
         func read(in directoryFD: Int32, directory: PreloadDirectory) {
             results = names.map { cache.load($0, in: directoryFD, directory: directory) }
+        }
+    }
+
+    /// The thread that reads the second half of the files, kept from scrape to scrape (one
+    /// made for each scrape cost its start every time). One load at a time: the collector's
+    /// scans take turns under its lock.
+    // @unchecked Sendable: `task` is handed over by the semaphores, which order the accesses.
+    final class ReadingThread: @unchecked Sendable {
+        private let start = Semaphore()
+        private let done = Semaphore()
+        private var task: (() -> Void)?
+
+        init() throws(SystemError) {
+            try Thread.detach(name: "preload-read") { [self] in serve() }
+        }
+
+        /// Starts `task` on the thread; ``wait()`` for it to end.
+        func run(_ task: @escaping () -> Void) {
+            self.task = task
+            start.post()
+        }
+
+        func wait() {
+            done.wait()
+        }
+
+        /// Ends the thread (idle, between loads).
+        func stop() {
+            task = nil
+            start.post()
+        }
+
+        private func serve() {
+            while true {
+                start.wait()
+                guard let current = task else { return }
+                current()
+                task = nil
+                done.post()
+            }
         }
     }
 }

@@ -25,6 +25,9 @@ public final class PreloadCollector: Collector {
     }
 
     let options: Options
+    /// Lines of one family written as one part: the two rendering threads share a family of
+    /// 40,000 lines (the events of 2,000 sockets) in parts of this size.
+    static let linesPerPart = 4000
     /// The monotonic clock, in seconds; tests move it to end a grace period without waiting.
     let clock: @Sendable () -> Double
 
@@ -35,6 +38,8 @@ public final class PreloadCollector: Collector {
         var exitedSince: [String: Double] = [:]
         /// What the last scan saw, for the landing page.
         var lastSeen: [(plan: PreloadPlan, values: PreloadPlan.Values)] = []
+        /// The second half's reader, started by the first scan of many files.
+        var reader: ReadingThread?
     }
 
     private let state: Locked<State>
@@ -47,6 +52,10 @@ public final class PreloadCollector: Collector {
         self.options = options
         self.clock = clock
         state = Locked(State(caches: Array(repeating: PreloadFileCache(maxSockets: options.maxSocketsPerProcess), count: 2)))
+    }
+
+    deinit {
+        state.withLock { $0.reader?.stop() }
     }
 
     /// Files decoded in full so far (each file once while it does not change).
@@ -65,7 +74,7 @@ public final class PreloadCollector: Collector {
                 try directory.list { directoryFD, listed in
                     var removed = Set<String>()
                     let names = listed.map(\.name)
-                    let files = Self.load(listed, in: directoryFD, directory: directory, caches: &state.caches)
+                    let files = Self.load(listed, in: directoryFD, directory: directory, caches: &state.caches, reader: &state.reader)
                     for (name, loaded) in zip(names, files) {
                         guard case .read(let plan, let values) = loaded else {
                             if case .failed(.notAllowedOwner) = loaded {
@@ -102,8 +111,10 @@ public final class PreloadCollector: Collector {
         }
         guard scanned else { return }
         // A reused pid: the live process wins over an exited one with the same labels.
-        let live = Set(processes.filter(\.values.alive).map(\.plan.processKey))
-        processes.removeAll { !$0.values.alive && live.contains($0.plan.processKey) }
+        if processes.contains(where: { !$0.values.alive }) {
+            let live = Set(processes.filter(\.values.alive).map(\.plan.processKey))
+            processes.removeAll { !$0.values.alive && live.contains($0.plan.processKey) }
+        }
         processes.sort { ($0.plan.pid, $0.plan.startTime) < ($1.plan.pid, $1.plan.startTime) }
         if processes.count > options.maxProcesses {
             states["over_limit", default: 0] += Int64(processes.count - options.maxProcesses)
@@ -111,10 +122,20 @@ public final class PreloadCollector: Collector {
         }
         for process in processes { states[process.values.alive ? "live" : "exited", default: 0] += 1 }
         state.withLock { $0.lastSeen = processes }
-        // The lines are written when their family is rendered, by whichever thread renders it.
+        // The lines are written when their family is rendered, by whichever thread renders it;
+        // a family of many lines in parts of about ``linesPerPart``, of whole files each.
         let files = processes
-        for family in PreloadPlan.Family.allCases where files.contains(where: { $0.plan.lineCount(family, $0.values) > 0 }) {
-            samples.appendWriter(family.catalog) { out in PreloadPlan.write(family, files, into: &out) }
+        var lineCounts = [Int](repeating: 0, count: PreloadPlan.Family.allCases.count)
+        for file in files {
+            for family in PreloadPlan.Family.allCases { lineCounts[family.rawValue] += file.plan.lineCount(family, file.values) }
+        }
+        for family in PreloadPlan.Family.allCases {
+            let lines = lineCounts[family.rawValue]
+            guard lines > 0 else { continue }
+            let parts = min(files.count, (lines + Self.linesPerPart - 1) / Self.linesPerPart)
+            samples.appendWriter(family.catalog, parts: parts) { part, out in
+                PreloadPlan.write(family, files[files.count * part / parts ..< files.count * (part + 1) / parts], into: &out)
+            }
         }
     }
 

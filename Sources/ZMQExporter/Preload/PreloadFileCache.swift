@@ -23,6 +23,8 @@ struct PreloadFileCache {
         let plan: PreloadPlan
         /// The file's descriptor, or -1 when none is kept; closed with the entry.
         let fd: Int32
+        /// The last copy read and its values: a copy the same byte for byte has the same values.
+        let last = LastRead()
 
         init(device: UInt64, inode: UInt64, signature: PreloadFile.Signature, plan: PreloadPlan, fd: Int32) {
             (self.device, self.inode, self.signature, self.plan, self.fd) = (device, inode, signature, plan, fd)
@@ -31,6 +33,15 @@ struct PreloadFileCache {
         deinit {
             if fd >= 0 { close(fd) }
         }
+    }
+
+    /// A kept file's last copy and what it gave.
+    // @unchecked Sendable: used only by the scan that holds the collector's lock.
+    final class LastRead: @unchecked Sendable {
+        var copy: [UInt8] = []
+        var count = 0
+        var alive = false
+        var values: PreloadPlan.Values?
     }
 
     /// A file as one scrape read it.
@@ -97,11 +108,26 @@ struct PreloadFileCache {
     private mutating func counters(_ entry: Entry, _ file: PreloadDirectory.OpenFile) -> PreloadPlan.Values? {
         guard entry.device == file.device, entry.inode == file.inode, entry.signature.fileSize == file.size,
               case .success(let count) = PreloadDirectory.read(file.fd, size: file.size, into: &scratch) else { return nil }
-        return scratch.withUnsafeBytes { raw in
+        let last = entry.last
+        // Not one byte changed since the last scrape (an idle process): the same values, the
+        // same arrays, which the rendered text of the plan recognizes.
+        if let values = last.values, last.alive == file.alive, last.count == count,
+           scratch.withUnsafeBytes({ now in last.copy.withUnsafeBytes { memcmp(now.baseAddress!, $0.baseAddress!, count) == 0 } }) {
+            return values
+        }
+        let values = scratch.withUnsafeBytes { raw -> PreloadPlan.Values? in
             let copy = UnsafeRawBufferPointer(rebasing: raw[0..<count])
             guard entry.signature.matches(copy) else { return nil }
             return entry.plan.values(copy, alive: file.alive, droppedEvents: Self.droppedEvents(copy))
         }
+        guard let values else {
+            last.values = nil
+            return nil
+        }
+        // The copy is kept by swapping buffers: the entry's old one is the next file's scratch.
+        swap(&scratch, &last.copy)
+        (last.count, last.alive, last.values) = (count, file.alive, values)
+        return values
     }
 
     /// Forgets every file not in `names` (gone from the directory, or removed after its grace).

@@ -1,3 +1,4 @@
+import Synchronization
 extension PreloadPlan {
     /// One scrape's numbers for a plan, read from one copy of its file.
     struct Values: Sendable {
@@ -106,22 +107,14 @@ extension PreloadPlan {
         family == .handshake ? values.handshakeLines : templates[family.rawValue].lines.count
     }
 
-    /// Writes `family`'s lines of every file in order, through a scratch buffer that is moved
-    /// into `out` in large pieces: 84,000 lines appended one by one cost an append each.
-    static func write(_ family: Family, _ files: [(plan: PreloadPlan, values: Values)], into out: inout [UInt8]) {
-        let capacity = max(1 << 16, files.map { $0.plan.templates[family.rawValue].bound }.max() ?? 0)
-        let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-        defer { scratch.deallocate() }
-        var used = 0
+    /// Writes `family`'s lines of every file in order, straight into `out`'s spare capacity
+    /// (84,000 lines appended one by one cost an append each; written to a scratch buffer
+    /// first, they cost a second copy of 5 MiB).
+    static func write(_ family: Family, _ files: ArraySlice<(plan: PreloadPlan, values: Values)>, into out: inout [[UInt8]]) {
         for (plan, values) in files {
-            let template = plan.templates[family.rawValue]
-            if used + template.bound > capacity {
-                out.append(contentsOf: UnsafeBufferPointer(start: scratch, count: used))
-                used = 0
-            }
-            used += template.write(values, to: scratch + used)
+            let text = plan.rendered[family.rawValue].text(plan.templates[family.rawValue], values)
+            if !text.isEmpty { out.append(text) }
         }
-        out.append(contentsOf: UnsafeBufferPointer(start: scratch, count: used))
     }
 
     /// What the landing page shows of the process: the same sockets, summed the same way.
@@ -173,5 +166,76 @@ extension PreloadPlan.Template {
             done += 8
         }
         return count
+    }
+}
+
+/// A family's lines of one file as last written, and the values they showed: written again
+/// only when one of those values changed, and otherwise sent as they are. Most of a file's
+/// lines are events and lifetime buckets, which seldom change, so most of a scrape is text
+/// already made, neither formatted nor copied again (the text is kept once per file and family).
+// @unchecked Sendable: `values` and `text` are touched only by the thread that holds `busy`.
+final class RenderedText: @unchecked Sendable {
+    private let busy = Atomic<Bool>(false)
+    /// Per line, the value it showed (a Double's bits for a double) and, for a line shown only
+    /// when another value is not 0, that value.
+    private var values: [Int64] = []
+    private var text: [UInt8] = []
+    /// The arrays the text was made from: the same arrays again (a file not changed since)
+    /// need no comparison.
+    private var madeFrom: (ints: [Int64], doubles: [Double]) = ([], [])
+
+    /// `template`'s lines with `numbers`: the kept text when the values are those it was made
+    /// with, else new text, then kept. Two scrapes at once: the second makes its own.
+    func text(_ template: PreloadPlan.Template, _ numbers: PreloadPlan.Values) -> [UInt8] {
+        guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+            return Self.make(template, numbers)
+        }
+        defer { busy.store(false, ordering: .releasing) }
+        if !values.isEmpty && (Self.same(madeFrom.ints, numbers.ints) && Self.same(madeFrom.doubles, numbers.doubles)
+                               || unchanged(template, numbers)) {
+            madeFrom = (numbers.ints, numbers.doubles)
+            return text
+        }
+        text = Self.make(template, numbers)
+        values = Self.shown(template, numbers)
+        madeFrom = (numbers.ints, numbers.doubles)
+        return text
+    }
+
+    /// Whether two arrays share their storage (so hold the same elements); the kept one keeps
+    /// its storage alive, so its address cannot have been given to another array meanwhile.
+    private static func same<T>(_ a: [T], _ b: [T]) -> Bool {
+        a.count == b.count && a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress } }
+    }
+
+    private static func make(_ template: PreloadPlan.Template, _ numbers: PreloadPlan.Values) -> [UInt8] {
+        var text: [UInt8] = []
+        text.append(writingAtMost: template.bound) { template.write(numbers, to: $0) }
+        return text
+    }
+    private func unchanged(_ template: PreloadPlan.Template, _ numbers: PreloadPlan.Values) -> Bool {
+        template.lines.withUnsafeBufferPointer { lines in
+            numbers.ints.withUnsafeBufferPointer { ints in
+                values.withUnsafeBufferPointer { kept in
+                    guard kept.count == 2 * lines.count else { return false }
+                    for (index, line) in lines.enumerated() {
+                        let value = line.value >= 0 ? ints[Int(line.value)] : Int64(bitPattern: numbers.doubles[Int(~line.value)].bitPattern)
+                        let shown = line.shown >= 0 ? ints[Int(line.shown)] : 0
+                        if value != kept[2 * index] || shown != kept[2 * index + 1] { return false }
+                    }
+                    return true
+                }
+            }
+        }
+    }
+
+    private static func shown(_ template: PreloadPlan.Template, _ numbers: PreloadPlan.Values) -> [Int64] {
+        var values: [Int64] = []
+        values.reserveCapacity(2 * template.lines.count)
+        for line in template.lines {
+            values.append(line.value >= 0 ? numbers.ints[Int(line.value)] : Int64(bitPattern: numbers.doubles[Int(~line.value)].bitPattern))
+            values.append(line.shown >= 0 ? numbers.ints[Int(line.shown)] : 0)
+        }
+        return values
     }
 }

@@ -48,19 +48,19 @@ final class PreloadPlan: Sendable {
 
         var text: [UInt8] = []
         var lines: [Line] = []
-        /// The longest line's text.
-        var widest = 0
+        /// The lines' text, all of it.
+        var textBytes = 0
         private var pieces: [[UInt8]: Int32] = [:]
 
-        /// Room enough for the lines: the text, and a value of at most 32 bytes and a newline
+        /// Room enough for the lines: their text, a value of at most 32 bytes and a newline
         /// each, and the seven bytes a piece's copy may write past its end.
-        var bound: Int { lines.count * (widest + 33) + 8 }
+        var bound: Int { textBytes + lines.count * 33 + 8 }
 
         mutating func add(_ head: [UInt8], _ middle: [UInt8], _ tail: [UInt8], value: Int, shown: Int = -1) {
             let rest = middle + tail
             lines.append(Line(head: piece(head), headCount: Int32(head.count), rest: piece(rest), restCount: Int32(rest.count),
                               value: Int32(value), shown: Int32(shown)))
-            widest = max(widest, head.count + rest.count)
+            textBytes += head.count + rest.count
         }
 
         private mutating func piece(_ bytes: [UInt8]) -> Int32 {
@@ -145,6 +145,8 @@ final class PreloadPlan: Sendable {
     /// The groups' slots and reasons in flat arrays, for ``values(_:alive:droppedEvents:)``.
     let flat: Flat
     let templates: [Template]
+    /// Each family's text as last written, kept while its values stay the same.
+    let rendered: [RenderedText]
     let intCount: Int
     /// The copy must be this long for every offset above to be read.
     let requiredSize: Int
@@ -216,6 +218,7 @@ final class PreloadPlan: Sendable {
         intCount = ints
         requiredSize = required
         templates = Self.templates(groups, endpoints: endpoints, bounds: bounds, processName: processName, pid: process.pid)
+        rendered = templates.map { _ in RenderedText() }
     }
 
     /// Each family's lines, in the order the collector wrote them before this plan existed.
