@@ -11,8 +11,19 @@ public struct HTTPResponse: Sendable {
 
     /// The body as one array (the parts joined when there are several).
     public var body: [UInt8] {
-        get { bodyParts.count == 1 ? bodyParts[0] : Array(bodyParts.joined()) }
+        get { Self.join(bodyParts) }
         set { bodyParts = [newValue] }
+    }
+
+    /// `parts` one after another in one array. (`Array(parts.joined())` goes byte by byte
+    /// through a generic iterator: in a debug build each byte looked up type metadata under a
+    /// lock, and four threads joining at once took minutes under ThreadSanitizer.)
+    public static func join(_ parts: [[UInt8]]) -> [UInt8] {
+        if parts.count == 1 { return parts[0] }
+        var whole: [UInt8] = []
+        whole.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+        for part in parts { whole.append(contentsOf: part) }
+        return whole
     }
 
     /// The body's length in bytes.

@@ -1,4 +1,5 @@
 import Glibc
+import HTTPServer
 import Posix
 import Synchronization
 
@@ -26,8 +27,7 @@ public final class Exposition: Sendable {
 
     /// The exposition as one array.
     public func render() -> [UInt8] {
-        let parts = renderParts()
-        return parts.count == 1 ? parts[0] : Array(parts.joined())
+        HTTPResponse.join(renderParts())
     }
 
     /// The exposition in one or two parts to be sent one after the other: the families the

@@ -1,4 +1,5 @@
 import Glibc
+import HTTPServer
 import Posix
 import Synchronization
 
@@ -103,7 +104,7 @@ final class RenderJob: @unchecked Sendable {
     /// The whole exposition rendered by the calling thread alone.
     func render() -> [UInt8] {
         work()
-        return Array(output().joined())
+        return HTTPResponse.join(output())
     }
 }
 
