@@ -252,27 +252,6 @@ import ZeroMQ
         #expect(TextFormat.sampleText(1e20) == "1e+20")
     }
 
-    @Test func inPlaceWritesLandInTheArraysSpareCapacity() {
-        var out = Array("head\n".utf8)
-        out.reserveCapacity(64)
-        let before = out.capacity
-        out.append(writingAtMost: 32) { start in
-            for (index, byte) in "written in place\n".utf8.enumerated() { start[index] = byte }
-            return 17
-        }
-        #expect(String(decoding: out, as: UTF8.self) == "head\nwritten in place\n")
-        #expect(out.capacity == before)
-        // Short of room: the array grows first, and what it held stays.
-        out.append(writingAtMost: 1000) { start in
-            for index in 0..<600 { start[index] = UInt8(ascii: "x") }
-            return 600
-        }
-        #expect(out.count == 22 + 600 && out.suffix(600).allSatisfy { $0 == UInt8(ascii: "x") })
-        #expect(String(decoding: out.prefix(22), as: UTF8.self) == "head\nwritten in place\n")
-        out.append(writingAtMost: 8) { _ in 0 }
-        #expect(out.count == 622)
-    }
-
     @Test func sameSeriesTwiceIsOneSeries() {
         let metrics = Metrics()
         let owner = MetricOwner("x")

@@ -22,7 +22,7 @@ struct OutputBuffer {
     mutating func set(head: [UInt8], body: [[UInt8]]) {
         self.head = head
         self.body = body.filter { !$0.isEmpty }
-        bodyCount = self.body.reduce(0) { $0 + $1.count }
+        bodyCount = self.body.byteCount
         offset = 0
     }
 
@@ -89,12 +89,11 @@ struct OutputBuffer {
 
     private func withRemainingIovecs<R>(_ body: (UnsafeMutableBufferPointer<iovec>) -> R) -> R {
         withRemainingBytes(limit: Self.maxVectors) { pieces in
-            let count = min(pieces.count, Self.maxVectors)
-            return withUnsafeTemporaryAllocation(of: iovec.self, capacity: max(count, 1)) { list in
-                for index in 0..<count {
-                    list[index] = iovec(iov_base: UnsafeMutableRawPointer(mutating: pieces[index].baseAddress!), iov_len: pieces[index].count)
+            withUnsafeTemporaryAllocation(of: iovec.self, capacity: max(pieces.count, 1)) { list in
+                for (index, piece) in pieces.enumerated() {
+                    list[index] = iovec(iov_base: UnsafeMutableRawPointer(mutating: piece.baseAddress!), iov_len: piece.count)
                 }
-                return body(UnsafeMutableBufferPointer(rebasing: list[0..<count]))
+                return body(UnsafeMutableBufferPointer(rebasing: list[0..<pieces.count]))
             }
         }
     }

@@ -12,7 +12,7 @@ enum Gzip {
 
     /// The gzip member for `parts` one after another, as if they were one array.
     static func compress(_ parts: [[UInt8]], level: Int32 = Gzip.level) -> [UInt8]? {
-        let total = parts.reduce(0) { $0 + $1.count }
+        let total = parts.byteCount
         guard total < Int(UInt32.max) else { return nil }
         var stream = z_stream()
         guard czlib_deflate_init_gzip(&stream, level) == Z_OK else { return nil }

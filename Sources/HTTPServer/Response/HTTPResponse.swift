@@ -21,13 +21,13 @@ public struct HTTPResponse: Sendable {
     public static func join(_ parts: [[UInt8]]) -> [UInt8] {
         if parts.count == 1 { return parts[0] }
         var whole: [UInt8] = []
-        whole.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+        whole.reserveCapacity(parts.byteCount)
         for part in parts { whole.append(contentsOf: part) }
         return whole
     }
 
     /// The body's length in bytes.
-    public var bodyCount: Int { bodyParts.reduce(0) { $0 + $1.count } }
+    public var bodyCount: Int { bodyParts.byteCount }
 
     /// A response with a `Content-Type` header first, then `headers`.
     public init(status: Int, contentType: String, body: [UInt8], headers: [(String, String)] = []) {
@@ -57,4 +57,9 @@ public struct HTTPResponse: Sendable {
     public static func html(_ html: String, status: Int = 200) -> HTTPResponse {
         HTTPResponse(status: status, contentType: "text/html; charset=utf-8", body: Array(html.utf8))
     }
+}
+
+extension [[UInt8]] {
+    /// The bytes of all the parts together.
+    var byteCount: Int { reduce(0) { $0 + $1.count } }
 }

@@ -14,7 +14,7 @@ struct PreparedResponse: Sendable {
     /// 204, 304 and 1xx responses carry neither body nor Content-Length (RFC 9110 §8.6).
     var hasContentLength: Bool { status >= 200 && status != 204 && status != 304 }
 
-    var bodyCount: Int { body.reduce(0) { $0 + $1.count } }
+    var bodyCount: Int { body.byteCount }
 
     /// A server-made error: short plain-text body, `Connection: close`.
     static func error(_ status: Int, _ message: String, extraFields: [(String, String)] = []) -> PreparedResponse {

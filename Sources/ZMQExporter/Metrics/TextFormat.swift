@@ -92,18 +92,6 @@ enum TextFormat {
 }
 
 extension [UInt8] {
-    /// Lets `write` put at most `bound` bytes straight into the array's spare capacity (grown
-    /// by doubling when short) and keeps the count it returns: no scratch buffer, no copy.
-    ///
-    /// It goes through `append(contentsOf:)`, which hands a sequence the array's uninitialized
-    /// tail through `_copyContents(initializing:)`, the requirement every collection's bulk
-    /// copy uses; ``InPlaceWrite`` answers it by calling `write`.
-    mutating func append(writingAtMost bound: Int, _ write: (UnsafeMutablePointer<UInt8>) -> Int) {
-        if capacity - count < bound { reserveCapacity(Swift.max(count + bound, capacity * 2)) }
-        withoutActuallyEscaping(write) { write in
-            append(contentsOf: InPlaceWrite(bound: bound, write: write))
-        }
-    }
     /// Appends `value` in decimal without making a String.
     @inline(__always)
     mutating func appendDecimal(_ value: Int64) {
@@ -136,23 +124,5 @@ extension [UInt8] {
             // Swift's description is the shortest text that reads back to the same Double.
             append(contentsOf: value.description.utf8)
         }
-    }
-}
-
-/// A sequence that writes itself into the buffer it is copied into (see
-/// ``Swift/Array/append(writingAtMost:_:)``); iterated any other way it is empty.
-struct InPlaceWrite: Sequence {
-    let bound: Int
-    let write: (UnsafeMutablePointer<UInt8>) -> Int
-
-    var underestimatedCount: Int { 0 }
-
-    func makeIterator() -> EmptyCollection<UInt8>.Iterator { EmptyCollection<UInt8>.Iterator() }
-
-    func _copyContents(initializing buffer: UnsafeMutableBufferPointer<UInt8>) -> (EmptyCollection<UInt8>.Iterator, Int) {
-        precondition(buffer.count >= bound, "InPlaceWrite: \(buffer.count) bytes of room for at most \(bound)")
-        let written = write(buffer.baseAddress!)
-        precondition((0...bound).contains(written), "InPlaceWrite: wrote \(written) of at most \(bound) bytes")
-        return (EmptyCollection<UInt8>.Iterator(), written)
     }
 }

@@ -107,9 +107,8 @@ extension PreloadPlan {
         family == .handshake ? values.handshakeLines : templates[family.rawValue].lines.count
     }
 
-    /// Writes `family`'s lines of every file in order, straight into `out`'s spare capacity
-    /// (84,000 lines appended one by one cost an append each; written to a scratch buffer
-    /// first, they cost a second copy of 5 MiB).
+    /// Adds `family`'s lines of every file in order to `out`, one array per file: its kept
+    /// text (``RenderedText``), sent as it is, never copied into one buffer.
     static func write(_ family: Family, _ files: ArraySlice<(plan: PreloadPlan, values: Values)>, into out: inout [[UInt8]]) {
         for (plan, values) in files {
             let text = plan.rendered[family.rawValue].text(plan.templates[family.rawValue], values)
@@ -176,8 +175,7 @@ extension PreloadPlan.Template {
 // @unchecked Sendable: `values` and `text` are touched only by the thread that holds `busy`.
 final class RenderedText: @unchecked Sendable {
     private let busy = Atomic<Bool>(false)
-    /// Per line, the value it showed (a Double's bits for a double) and, for a line shown only
-    /// when another value is not 0, that value.
+    /// Per line, the two numbers of its ``key(_:_:)``.
     private var values: [Int64] = []
     private var text: [UInt8] = []
     /// The arrays the text was made from: the same arrays again (a file not changed since)
@@ -209,32 +207,32 @@ final class RenderedText: @unchecked Sendable {
     }
 
     private static func make(_ template: PreloadPlan.Template, _ numbers: PreloadPlan.Values) -> [UInt8] {
-        var text: [UInt8] = []
-        text.append(writingAtMost: template.bound) { template.write(numbers, to: $0) }
-        return text
+        [UInt8](unsafeUninitializedCapacity: template.bound) { buffer, count in
+            count = template.write(numbers, to: buffer.baseAddress!)
+        }
+    }
+
+    /// What line `line` shows of `numbers`: its value (a Double's bits for a double) and, for a
+    /// line shown only when another value is not 0, that value.
+    private static func key(_ line: PreloadPlan.Template.Line, _ numbers: PreloadPlan.Values) -> (value: Int64, shown: Int64) {
+        (line.value >= 0 ? numbers.ints[Int(line.value)] : Int64(bitPattern: numbers.doubles[Int(~line.value)].bitPattern),
+         line.shown >= 0 ? numbers.ints[Int(line.shown)] : 0)
     }
     private func unchanged(_ template: PreloadPlan.Template, _ numbers: PreloadPlan.Values) -> Bool {
-        template.lines.withUnsafeBufferPointer { lines in
-            numbers.ints.withUnsafeBufferPointer { ints in
-                values.withUnsafeBufferPointer { kept in
-                    guard kept.count == 2 * lines.count else { return false }
-                    for (index, line) in lines.enumerated() {
-                        let value = line.value >= 0 ? ints[Int(line.value)] : Int64(bitPattern: numbers.doubles[Int(~line.value)].bitPattern)
-                        let shown = line.shown >= 0 ? ints[Int(line.shown)] : 0
-                        if value != kept[2 * index] || shown != kept[2 * index + 1] { return false }
-                    }
-                    return true
-                }
-            }
+        guard values.count == 2 * template.lines.count else { return false }
+        for (index, line) in template.lines.enumerated() where Self.key(line, numbers) != (values[2 * index], values[2 * index + 1]) {
+            return false
         }
+        return true
     }
 
     private static func shown(_ template: PreloadPlan.Template, _ numbers: PreloadPlan.Values) -> [Int64] {
         var values: [Int64] = []
         values.reserveCapacity(2 * template.lines.count)
         for line in template.lines {
-            values.append(line.value >= 0 ? numbers.ints[Int(line.value)] : Int64(bitPattern: numbers.doubles[Int(~line.value)].bitPattern))
-            values.append(line.shown >= 0 ? numbers.ints[Int(line.shown)] : 0)
+            let (value, shown) = key(line, numbers)
+            values.append(value)
+            values.append(shown)
         }
         return values
     }
