@@ -21,14 +21,29 @@ public final class SocketMonitor: @unchecked Sendable {
         let address = "inproc://zmq-exporter.monitor.\(id)"
         self.address = address
         let handle = try socket.live("zmq_socket_monitor")
-        // The reader exists and is connected (inproc allows connect before bind) before the
-        // monitor starts: a monitor without a reader blocks libzmq's threads on its first event.
+        // The order matters, and the socket must not be bound or connected yet:
+        // - the reader is made first, so a context with no free slot fails here, before anything
+        //   else exists;
+        // - the monitor then binds its PAIR to the address. A reader that connected first would
+        //   leave a pending inproc connect when the monitor fails (no slot for its PAIR), and
+        //   libzmq 4.3.4 asserts at zmq_ctx_term (ctx.cpp:169) when it cannot make the socket
+        //   that completes it;
+        // - the reader connects before the socket's first bind or connect, the first thing that
+        //   makes an event: libzmq sends events blocking, so one sent with no reader would stall.
         let pair = try socket.context.socket(.pair)
         do {
             try pair.setLinger(0)
-            try pair.connect(address)
             try zmqCall("zmq_socket_monitor") { zmq_socket_monitor(handle, address, events) }
         } catch {
+            pair.close()
+            throw error
+        }
+        do {
+            try pair.connect(address)
+        } catch {
+            // Only ENOMEM or a terminating context fail a connect to a bound inproc address.
+            // Stopping the monitor here would block on its MONITOR_STOPPED with no reader: it
+            // is left to the socket's close, which stops it without that event.
             pair.close()
             throw error
         }

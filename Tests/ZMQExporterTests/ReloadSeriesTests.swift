@@ -145,10 +145,26 @@ import ZeroMQ
         #expect(agent.scrape().value("zmq_probe_success", ["socket": "echo"]) == 0)
     }
 
+    @Test func aTapPastTheContextsSocketLimitSaysWhichLimit() async throws {
+        // Room for one tap (its socket and its monitor's two PAIRs), not two.
+        let context = try Context(maxSockets: 4)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let agent = try Agent(configPath: nil, logger: logger, context: context)
+        agent.start(try ConfigLoader.parse("sockets:\n" + ReloadTests.tap("one") + "\n" + ReloadTests.tap("two")))
+        defer { agent.stop() }
+        // Which of the two loses the race for the last slots depends on the loops' order.
+        try await waitUntil("a tap to fail for the socket limit") {
+            let scrape = agent.scrape()
+            return ["one", "two"].contains { (scrape.value("zmq_socket_setup_errors_total", ["socket": $0, "reason": "socket_limit"]) ?? 0) >= 1 }
+        }
+        let problems = agent.readinessProblems.joined(separator: "\n")
+        #expect(problems.contains("--zmq.max-sockets"), "\(problems)")
+        #expect(problems.contains("RLIMIT_NOFILE"), "\(problems)")
+    }
+
     @Test func aSocketPastTheLimitSaysWhichLimitsToRaise() {
-        // Not with a full context here: libzmq 4.3.4 asserts at context termination when a
-        // monitor reader's inproc connect is still pending and no slot is free (see the note
-        // on issue 16); the classification is what the agent adds.
+        // Only a create that fails for the socket limit names the two limits.
         let failure = SetupFailure.of(ZMQError(function: "zmq_socket", errno: EMFILE), action: .create, endpoint: "")
         #expect(failure.reason == "socket_limit")
         #expect(failure.message.contains("--zmq.max-sockets") && failure.message.contains("RLIMIT_NOFILE"), "\(failure.message)")
