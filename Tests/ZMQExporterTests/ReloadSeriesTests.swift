@@ -280,6 +280,58 @@ import ZeroMQ
         #expect(metrics.ownership.owners == 0)
     }
 
+    @Test func labelsAreReadBackFromTheSeriesTextWithTheirEscapes() {
+        let metrics = Metrics()
+        let odd = #"a "quoted" \ back, {braced}="#  + "\nnext line"
+        _ = metrics.counter(MetricCatalog.tapMessages, [("socket", "s"), ("kind", odd)])
+        _ = metrics.counter(MetricCatalog.tapMessages, [("socket", "s"), ("kind", "")])
+        _ = metrics.histogram(MetricCatalog.connectionDuration, [("socket", #"h"i"#)])
+        let sets = metrics.labelSets(MetricCatalog.tapMessages)
+        #expect(sets.count == 2)
+        #expect(sets[0].elementsEqual([("socket", "s"), ("kind", odd)], by: ==), "\(sets[0])")
+        #expect(sets[1].elementsEqual([("socket", "s"), ("kind", "")], by: ==), "\(sets[1])")
+        let histograms = metrics.labelSets(MetricCatalog.connectionDuration)
+        #expect(histograms.count == 1 && histograms[0].elementsEqual([("socket", #"h"i"#)], by: ==), "\(histograms)")
+    }
+
+    @Test func aSeriesHeldByTwoOwnersStaysUntilBothLetGo() {
+        let metrics = Metrics()
+        let (first, second) = (MetricOwner("first"), MetricOwner("second"))
+        let shared = metrics.counter(MetricCatalog.messagesSent, [("socket", "s")], owner: first)
+        _ = metrics.counter(MetricCatalog.messagesSent, [("socket", "only-first")], owner: first)
+        #expect(metrics.counter(MetricCatalog.messagesSent, [("socket", "s")], owner: second) === shared)
+        #expect(metrics.ownership.owners == 2 && metrics.ownership.holds == 3)
+        metrics.remove(owner: first)
+        #expect(metrics.labelSets(MetricCatalog.messagesSent).map { $0[0].1 } == ["s"])
+        metrics.remove(owner: second)
+        #expect(metrics.labelSets(MetricCatalog.messagesSent).isEmpty)
+        #expect(metrics.ownership.owners == 0 && metrics.ownership.holds == 0)
+    }
+
+    @Test func adoptionKeepsWhatTheFilterAcceptsAndRebucketingReplacesAHistogram() {
+        let metrics = Metrics()
+        let (old, new) = (MetricOwner("old"), MetricOwner("new"))
+        let kept = metrics.counter(MetricCatalog.tapMessages, [("socket", "t"), ("kind", "keep")], owner: old)
+        kept.increment(by: 7)
+        _ = metrics.counter(MetricCatalog.tapMessages, [("socket", "t"), ("kind", "drop")], owner: old)
+        let histogram = metrics.histogram(MetricCatalog.probeDuration, [("socket", "t")], buckets: [1, 2], owner: old)
+        metrics.adopt(from: old, into: new) { family, labels in
+            family == MetricCatalog.probeDuration || labels.contains { $0 == ("kind", "keep") }
+        }
+        // Registered again with other buckets by its new owner: a new, empty series in its place.
+        let rebucketed = metrics.histogram(MetricCatalog.probeDuration, [("socket", "t")], buckets: [5], owner: new)
+        #expect(rebucketed !== histogram && rebucketed.bounds == [5])
+        metrics.remove(owner: old)
+        #expect(metrics.labelSets(MetricCatalog.tapMessages).map { $0[1].1 } == ["keep"])
+        #expect(metrics.counter(MetricCatalog.tapMessages, [("socket", "t"), ("kind", "keep")]) === kept)
+        #expect(metrics.labelSets(MetricCatalog.probeDuration).count == 1)
+        #expect(metrics.ownership.holds == 2)
+        metrics.remove(owner: new)
+        #expect(metrics.labelSets(MetricCatalog.probeDuration).isEmpty)
+        // A lookup without an owner takes no hold: the adopted series went with its last holder.
+        #expect(metrics.labelSets(MetricCatalog.tapMessages).isEmpty)
+    }
+
     /// A field added to a socket's config takes part in the reload decision without anyone
     /// remembering to add it to a hand-written `==`.
     @Test func configEqualityIsDerived() {

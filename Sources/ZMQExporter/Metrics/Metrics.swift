@@ -26,64 +26,74 @@ public final class Metrics: Sendable {
             case .histogram(let histogram): histogram.emit(into: &out)
             }
         }
-    }
 
-    /// A series' identity: its family and its labels.
-    struct Key: Hashable {
-        let family: String
-        let labels: String
-
-        init(_ family: MetricCatalog.Family, _ labels: [(String, String)]) {
-            self.family = family.name
-            var text = ""
-            for (name, value) in labels {
-                text += name
-                text += "\u{0}"
-                text += value
-                text += "\u{0}"
+        /// The text that names the series in its family: its line's `name{labels} ` (for a
+        /// histogram, its `_count` line's). Kept by the series anyway, so the registry's index
+        /// and owners share its storage instead of keeping label keys of their own.
+        var identity: [UInt8] {
+            switch self {
+            case .counter(let counter): counter.prefix
+            case .gauge(let gauge): gauge.prefix
+            case .histogram(let histogram): histogram.prefixes[histogram.prefixes.count - 1]
             }
-            self.labels = text
         }
     }
 
-    /// One family's series in registration order.
-    /// Changed in place only (through the `families` subscript): a copy taken out and stored
-    /// back would copy its arrays on every registration, making a start with N sockets O(N²).
+    /// A series' place: its family's position in ``MetricCatalog/all`` and its identity.
+    struct Key: Equatable {
+        let family: Int
+        let identity: [UInt8]
+    }
+
+    /// One family's series in registration order, with how many owners hold each.
+    /// Changed in place only (through ``State/families``): a copy taken out and stored back
+    /// would copy its arrays on every registration, making a start with N sockets O(N²).
     struct FamilySeries {
         var list: [Series] = []
-        var index: [String: Int] = [:]
-        var labels: [[(String, String)]] = []
+        /// Owners holding each series; one made without an owner stays at 0 and is never removed.
+        var holds: [Int32] = []
+        var index: [[UInt8]: Int] = [:]
 
-        /// The series under `key`: the registered one when `matches` accepts it, else `make()`'s,
-        /// which takes its place.
-        mutating func series(_ key: String, _ labelPairs: [(String, String)], matches: (Series) -> Bool, make: () -> Series) -> Series {
-            if let at = index[key] {
-                if matches(list[at]) { return list[at] }
+        /// The series named `identity`: the registered one when `matches` accepts it, else
+        /// `make()`'s, which takes its place; and whether it was registered before.
+        mutating func series(_ identity: [UInt8], matches: (Series) -> Bool, make: () -> Series) -> (Series, existed: Bool) {
+            if let at = index[identity] {
+                if matches(list[at]) { return (list[at], true) }
                 let series = make()
                 list[at] = series
-                return series
+                return (series, true)
             }
             let series = make()
-            index[key] = list.count
+            index[series.identity] = list.count
             list.append(series)
-            labels.append(labelPairs)
-            return series
+            holds.append(0)
+            return (series, false)
         }
 
-        mutating func remove(_ key: String) {
-            guard let at = index.removeValue(forKey: key) else { return }
+        mutating func remove(_ identity: [UInt8]) {
+            guard let at = index.removeValue(forKey: identity) else { return }
             list.remove(at: at)
-            labels.remove(at: at)
+            holds.remove(at: at)
             for (other, position) in index where position > at { index[other] = position - 1 }
         }
     }
 
     struct State {
-        var families: [String: FamilySeries] = [:]
-        /// How many owners hold each owned series; series made without an owner stay for good.
-        var holders: [Key: Int] = [:]
-        var owned: [ObjectIdentifier: Set<Key>] = [:]
+        /// By position in ``MetricCatalog/all``.
+        var families = [FamilySeries](repeating: FamilySeries(), count: MetricCatalog.all.count)
+        /// The series each owner holds, each once.
+        var owned: [ObjectIdentifier: [Key]] = [:]
         var collectors: [any Collector] = []
+
+        /// Adds `owner`'s hold on `key`'s series unless it has one; `existed` says whether the
+        /// series was there before this registration (a new one has no holder to look for).
+        mutating func hold(_ key: Key, by owner: MetricOwner, existed: Bool) {
+            let id = ObjectIdentifier(owner)
+            if existed, owned[id]?.contains(key) == true { return }
+            owned[id, default: []].append(key)
+            let family = key.family
+            if let at = families[family].index[key.identity] { families[family].holds[at] += 1 }
+        }
     }
 
     public init() {}
@@ -91,8 +101,9 @@ public final class Metrics: Sendable {
     /// A counter (at 0 if new) with `labels` in the family's order.
     public func counter(_ family: MetricCatalog.Family, _ labels: [(String, String)], owner: MetricOwner? = nil) -> Counter {
         precondition(family.kind == .counter, "\(family.name) is a \(family.kind.rawValue), not a counter")
-        let series = register(family, labels, owner: owner, matches: { if case .counter = $0 { true } else { false } }) {
-            .counter(Counter(prefix: TextFormat.prefix(family.name, labels)))
+        let prefix = TextFormat.prefix(family.name, labels)
+        let series = register(family, labels, identity: prefix, owner: owner, matches: { if case .counter = $0 { true } else { false } }) {
+            .counter(Counter(prefix: prefix))
         }
         guard case .counter(let counter) = series else { preconditionFailure() }
         return counter
@@ -100,8 +111,9 @@ public final class Metrics: Sendable {
 
     public func gauge(_ family: MetricCatalog.Family, _ labels: [(String, String)], owner: MetricOwner? = nil) -> Gauge {
         precondition(family.kind == .gauge, "\(family.name) is a \(family.kind.rawValue), not a gauge")
-        let series = register(family, labels, owner: owner, matches: { if case .gauge = $0 { true } else { false } }) {
-            .gauge(Gauge(prefix: TextFormat.prefix(family.name, labels)))
+        let prefix = TextFormat.prefix(family.name, labels)
+        let series = register(family, labels, identity: prefix, owner: owner, matches: { if case .gauge = $0 { true } else { false } }) {
+            .gauge(Gauge(prefix: prefix))
         }
         guard case .gauge(let gauge) = series else { preconditionFailure() }
         return gauge
@@ -122,7 +134,8 @@ public final class Metrics: Sendable {
             bounds = buckets ?? SocketConfig.defaultBuckets
         }
         precondition(!bounds.isEmpty && zip(bounds, bounds.dropFirst()).allSatisfy { $0 < $1 }, "\(family.name): bounds must increase")
-        let series = register(family, labels, owner: owner, matches: { if case .histogram(let h) = $0 { h.bounds == bounds } else { false } }) {
+        let identity = TextFormat.prefix(family.name + "_count", labels)
+        let series = register(family, labels, identity: identity, owner: owner, matches: { if case .histogram(let h) = $0 { h.bounds == bounds } else { false } }) {
             .histogram(Histogram(bounds: bounds, prefixes: TextFormat.histogramPrefixes(family.name, labels, bounds: bounds)))
         }
         guard case .histogram(let histogram) = series else { preconditionFailure() }
@@ -130,17 +143,14 @@ public final class Metrics: Sendable {
     }
 
     /// The series of `family` with `labels`: the registered one when `matches` accepts it, else
-    /// `make()`'s, which takes its place.
-    private func register(_ family: MetricCatalog.Family, _ labels: [(String, String)], owner: MetricOwner?,
+    /// `make()`'s, which takes its place. `identity` is the text that names it (``Series/identity``).
+    private func register(_ family: MetricCatalog.Family, _ labels: [(String, String)], identity: [UInt8], owner: MetricOwner?,
                           matches: (Series) -> Bool, make: () -> Series) -> Series {
-        precondition(MetricCatalog.position[family.name] != nil, "\(family.name) is not in MetricCatalog.all")
+        guard let position = MetricCatalog.position[family.name] else { preconditionFailure("\(family.name) is not in MetricCatalog.all") }
         precondition(family.accepts(labelNames: labels.map(\.0)), "\(family.name) takes labels \(family.labels), not \(labels.map(\.0))")
-        let key = Key(family, labels)
         return state.withLock { state in
-            let series = state.families[family.name, default: FamilySeries()].series(key.labels, labels, matches: matches, make: make)
-            if let owner, state.owned[ObjectIdentifier(owner), default: []].insert(key).inserted {
-                state.holders[key, default: 0] += 1
-            }
+            let (series, existed) = state.families[position].series(identity, matches: matches, make: make)
+            if let owner { state.hold(Key(family: position, identity: series.identity), by: owner, existed: existed) }
             return series
         }
     }
@@ -149,14 +159,9 @@ public final class Metrics: Sendable {
     public func remove(owner: MetricOwner) {
         state.withLock { state in
             for key in state.owned.removeValue(forKey: ObjectIdentifier(owner)) ?? [] {
-                let left = (state.holders[key] ?? 1) - 1
-                if left > 0 {
-                    state.holders[key] = left
-                    continue
-                }
-                state.holders[key] = nil
-                state.families[key.family]?.remove(key.labels)
-                if state.families[key.family]?.list.isEmpty == true { state.families[key.family] = nil }
+                guard let at = state.families[key.family].index[key.identity] else { continue }
+                state.families[key.family].holds[at] -= 1
+                if state.families[key.family].holds[at] <= 0 { state.families[key.family].remove(key.identity) }
             }
         }
     }
@@ -166,11 +171,10 @@ public final class Metrics: Sendable {
     public func adopt(from old: MetricOwner, into new: MetricOwner, where keep: (MetricCatalog.Family, [(String, String)]) -> Bool) {
         state.withLock { state in
             for key in state.owned[ObjectIdentifier(old)] ?? [] {
-                guard let family = MetricCatalog.byName[key.family], let entry = state.families[key.family],
-                      let at = entry.index[key.labels], keep(family, entry.labels[at]) else { continue }
-                if state.owned[ObjectIdentifier(new), default: []].insert(key).inserted {
-                    state.holders[key, default: 0] += 1
-                }
+                let family = MetricCatalog.all[key.family]
+                guard state.families[key.family].index[key.identity] != nil,
+                      keep(family, TextFormat.labels(inPrefix: key.identity)) else { continue }
+                state.hold(key, by: new, existed: true)
             }
         }
     }
@@ -186,24 +190,26 @@ public final class Metrics: Sendable {
 
     /// The label sets registered for `family`, in registration order (for tests and pages).
     public func labelSets(_ family: MetricCatalog.Family) -> [[(String, String)]] {
-        state.withLock { $0.families[family.name]?.labels ?? [] }
+        guard let position = MetricCatalog.position[family.name] else { return [] }
+        let identities = state.withLock { $0.families[position].list.map(\.identity) }
+        return identities.map { TextFormat.labels(inPrefix: $0) }
     }
 
     /// How many owners hold series, and how many holds they have, for tests that look for leaks.
     var ownership: (owners: Int, holds: Int) {
-        state.withLock { state in (state.owned.count, state.owned.values.reduce(0) { $0 + $1.count }) }
+        state.withLock { state in
+            let holds = state.owned.values.reduce(0) { $0 + $1.count }
+            assert(holds == state.families.reduce(0) { $0 + $1.holds.reduce(0) { $0 + Int($1) } }, "holds counted twice")
+            return (state.owned.count, holds)
+        }
     }
 
     /// What one scrape renders: the registered series of each family in catalog order, and the
     /// collectors to ask.
     func snapshot() -> (families: [(MetricCatalog.Family, [Series])], collectors: [any Collector]) {
-        let (families, collectors) = state.withLock { ($0.families, $0.collectors) }
-        var ordered: [(MetricCatalog.Family, [Series])] = []
-        ordered.reserveCapacity(MetricCatalog.all.count)
-        for family in MetricCatalog.all {
-            ordered.append((family, families[family.name]?.list ?? []))
+        state.withLock { state in
+            (MetricCatalog.all.indices.map { (MetricCatalog.all[$0], state.families[$0].list) }, state.collectors)
         }
-        return (ordered, collectors)
     }
 }
 

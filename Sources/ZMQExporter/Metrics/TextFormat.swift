@@ -43,6 +43,34 @@ enum TextFormat {
         return out
     }
 
+    /// The labels of a ``prefix(_:_:extra:)``'s text, unescaped: the registry keeps no other
+    /// copy of them.
+    static func labels(inPrefix prefix: [UInt8]) -> [(String, String)] {
+        guard let open = prefix.firstIndex(of: UInt8(ascii: "{")) else { return [] }
+        var labels: [(String, String)] = []
+        var at = open + 1
+        while at < prefix.count, prefix[at] != UInt8(ascii: "}") {
+            let nameStart = at
+            while prefix[at] != UInt8(ascii: "=") { at += 1 }
+            let name = String(decoding: prefix[nameStart..<at], as: UTF8.self)
+            at += 2  // `="`
+            var value: [UInt8] = []
+            while prefix[at] != UInt8(ascii: "\"") {
+                if prefix[at] == UInt8(ascii: "\\") {
+                    at += 1
+                    value.append(prefix[at] == UInt8(ascii: "n") ? UInt8(ascii: "\n") : prefix[at])
+                } else {
+                    value.append(prefix[at])
+                }
+                at += 1
+            }
+            labels.append((name, String(decoding: value, as: UTF8.self)))
+            at += 1  // the closing quote
+            if prefix[at] == UInt8(ascii: ",") { at += 1 }
+        }
+        return labels
+    }
+
     /// A label value with `\`, `"` and newlines escaped.
     static func appendEscaped(_ value: String, into out: inout [UInt8]) {
         for byte in value.utf8 {
