@@ -18,32 +18,87 @@ public final class History: Sendable {
     public static let interval: Double = 5
     public static let keep = 60
 
-    private let series = Locked<[String: [Sample]]>([:])
+    /// A sample without its time.
+    struct Counts: Equatable {
+        var messagesIn, bytesIn, messagesOut, bytesOut, connections, handshakeFailures, sendFailures: Int
+    }
+
+    /// One socket's samples as runs of equal counts, oldest first, taken at the last `length`
+    /// instants of ``State/times``: an idle socket keeps one run, not `keep` samples (about
+    /// 4 KiB a socket less once the history is full).
+    struct Runs {
+        var runs: [(counts: Counts, length: Int)] = []
+        var length = 0
+
+        mutating func append(_ counts: Counts) {
+            if let last = runs.last, last.counts == counts {
+                runs[runs.count - 1].length += 1
+            } else {
+                runs.append((counts, 1))
+            }
+            length += 1
+        }
+
+        mutating func dropOldest() {
+            runs[0].length -= 1
+            if runs[0].length == 0 { runs.removeFirst() }
+            length -= 1
+        }
+    }
+
+    struct State {
+        /// The instants of the last `keep` samples, oldest first (every socket is sampled at once).
+        var times: [Double] = []
+        var sockets: [String: Runs] = [:]
+    }
+
+    private let state = Locked(State())
 
     public init() {}
 
     /// Takes one sample of every recorder's socket.
     public func sample(_ recorders: [MonitorRecorder], now: Double = WallClock.now()) {
-        let samples = recorders.map { recorder -> (String, Sample) in
+        let samples = recorders.map { recorder -> (String, Counts) in
             let t = recorder.metrics.totals
-            return (recorder.metrics.label, Sample(time: now, messagesIn: t.messagesIn, bytesIn: t.bytesIn,
-                                                   messagesOut: t.messagesOut, bytesOut: t.bytesOut,
+            return (recorder.metrics.label, Counts(messagesIn: t.messagesIn, bytesIn: t.bytesIn, messagesOut: t.messagesOut, bytesOut: t.bytesOut,
                                                    connections: recorder.connectionCount,
                                                    handshakeFailures: recorder.metrics.totalHandshakeFailures.load(ordering: .relaxed),
                                                    sendFailures: recorder.metrics.totalSendFailures))
         }
         let live = Set(samples.map(\.0))
-        series.withLock { all in
-            for (label, sample) in samples {
-                all[label, default: []].append(sample)
-                if all[label]!.count > Self.keep { all[label]!.removeFirst(all[label]!.count - Self.keep) }
+        state.withLock { state in
+            state.times.append(now)
+            if state.times.count > Self.keep { state.times.removeFirst(state.times.count - Self.keep) }
+            for (label, counts) in samples {
+                state.sockets[label, default: Runs()].append(counts)
+                while state.sockets[label]!.length > state.times.count { state.sockets[label]!.dropOldest() }
             }
-            for label in all.keys where !live.contains(label) { all.removeValue(forKey: label) }
+            for label in state.sockets.keys where !live.contains(label) { state.sockets.removeValue(forKey: label) }
         }
     }
 
     public func samples(for label: String) -> [Sample] {
-        series.withLock { $0[label] ?? [] }
+        state.withLock { state in
+            guard let socket = state.sockets[label] else { return [] }
+            var samples: [Sample] = []
+            samples.reserveCapacity(socket.length)
+            var at = state.times.count - socket.length
+            for run in socket.runs {
+                let c = run.counts
+                for _ in 0..<run.length {
+                    samples.append(Sample(time: state.times[at], messagesIn: c.messagesIn, bytesIn: c.bytesIn, messagesOut: c.messagesOut,
+                                          bytesOut: c.bytesOut, connections: c.connections, handshakeFailures: c.handshakeFailures,
+                                          sendFailures: c.sendFailures))
+                    at += 1
+                }
+            }
+            return samples
+        }
+    }
+
+    /// How many runs of equal samples a socket's history holds (for tests).
+    func runCount(for label: String) -> Int {
+        state.withLock { $0.sockets[label]?.runs.count ?? 0 }
     }
 
     /// Per-second rates over the last minute (or what history there is): messages in, bytes in,
