@@ -38,10 +38,32 @@ public struct MonitorEvent: Sendable, Equatable, CustomStringConvertible {
             }
         }
 
+        /// The kind's place in ``known`` (its bit number), nil for an unknown kind.
+        public var knownIndex: Int? {
+            switch self {
+            case .connected: 0
+            case .connectDelayed: 1
+            case .connectRetried: 2
+            case .listening: 3
+            case .bindFailed: 4
+            case .accepted: 5
+            case .acceptFailed: 6
+            case .closed: 7
+            case .closeFailed: 8
+            case .disconnected: 9
+            case .monitorStopped: 10
+            case .handshakeFailedNoDetail: 11
+            case .handshakeSucceeded: 12
+            case .handshakeFailedProtocol: 13
+            case .handshakeFailedAuth: 14
+            case .unknown: nil
+            }
+        }
+
         /// libzmq's `ZMQ_EVENT_*` bit.
         public var rawValue: Int {
             if case .unknown(let raw) = self { return raw }
-            return 1 << Kind.known.firstIndex(of: self)!
+            return 1 << knownIndex!
         }
 
         /// Lower snake case, as in the `event` label: `connect_delayed`, `handshake_failed_auth`.

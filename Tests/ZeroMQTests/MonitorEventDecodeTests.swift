@@ -30,10 +30,12 @@ import ZeroMQ
 
     @Test func all15KindsDecodeFromTheirBit() throws {
         #expect(Self.kinds.count == 15)
+        #expect(MonitorEvent.Kind(rawValue: 1 << 15).knownIndex == nil)
         #expect(MonitorEvent.Kind.known == Self.kinds.map(\.kind))
         for (bit, kind, name) in Self.kinds {
             #expect(MonitorEvent.Kind(rawValue: bit) == kind)
             #expect(kind.rawValue == bit)
+            #expect(kind.knownIndex == MonitorEvent.Kind.known.firstIndex(of: kind))
             #expect(kind.name == name)
             #expect(kind.description == name)
             let event = try MonitorEvent.decode(header: Self.header(id: UInt16(bit), value: 7), endpoint: Array("tcp://x:1".utf8))

@@ -44,25 +44,34 @@ public final class Gauge: Sendable {
 /// Observations counted in buckets by upper bound, with their sum: lock-free, one atomic add
 /// for the bucket and a compare-exchange loop for the sum. The `+Inf` bucket and `_count` are
 /// both the sum of the bucket counts read at render, so they always agree.
-public final class Histogram: Sendable {
+public final class Histogram: @unchecked Sendable {
     public let bounds: [Double]
     /// `name_bucket{labels,le="b"} ` per bound, then the `+Inf` line's, `_sum`'s and `_count`'s.
     let prefixes: [[UInt8]]
-    /// Per bucket (not cumulative); the last is above every bound.
-    private let counts: [AtomicCell]
+    /// Per bucket (not cumulative); the last is above every bound. One allocation for all of
+    /// them (an object per bucket cost 13 allocations a socket), written only atomically.
+    private let counts: UnsafeMutablePointer<Atomic<Int64>>
+    private let buckets: Int
     private let sumBits = Atomic<UInt64>(0)
 
     init(bounds: [Double], prefixes: [[UInt8]]) {
         self.bounds = bounds
         self.prefixes = prefixes
-        counts = (0...bounds.count).map { _ in AtomicCell() }
+        buckets = bounds.count + 1
+        counts = .allocate(capacity: buckets)
+        for index in 0..<buckets { (counts + index).initialize(to: Atomic(0)) }
+    }
+
+    deinit {
+        counts.deinitialize(count: buckets)
+        counts.deallocate()
     }
 
     public func record(_ value: Double) {
         // Bounds are few (about 17): a linear scan beats a binary search's branches.
         var index = 0
         while index < bounds.count && value > bounds[index] { index += 1 }
-        counts[index].value.wrappingAdd(1, ordering: .relaxed)
+        counts[index].wrappingAdd(1, ordering: .relaxed)
         var old = sumBits.load(ordering: .relaxed)
         while true {
             let new = (Double(bitPattern: old) + value).bitPattern
@@ -73,16 +82,11 @@ public final class Histogram: Sendable {
     }
 
     /// Observations so far.
-    public var count: Int64 { counts.reduce(0) { $0 + $1.value.load(ordering: .relaxed) } }
+    public var count: Int64 { (0..<buckets).reduce(0) { $0 + counts[$1].load(ordering: .relaxed) } }
     public var sum: Double { Double(bitPattern: sumBits.load(ordering: .relaxed)) }
 
     func emit(into out: inout [UInt8]) {
-        TextFormat.appendHistogram(prefixes: prefixes, buckets: counts.count, count: { counts[$0].value.load(ordering: .relaxed) },
+        TextFormat.appendHistogram(prefixes: prefixes, buckets: buckets, count: { counts[$0].load(ordering: .relaxed) },
                                    sum: sum, into: &out)
     }
-}
-
-/// One atomic integer on the heap, so that a histogram can hold a run-time number of them.
-final class AtomicCell: Sendable {
-    let value = Atomic<Int64>(0)
 }

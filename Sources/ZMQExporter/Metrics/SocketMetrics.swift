@@ -10,7 +10,8 @@ public final class SocketMetrics: Sendable {
     public let label: String
     let metrics: Metrics
     let owner: MetricOwner
-    let eventCounters: [MonitorEvent.Kind: Counter]
+    /// By ``MonitorEvent/Kind/knownIndex``.
+    let eventCounters: [Counter]
     public let connections: Gauge
     let connectionDuration: Histogram
     let closedBeforeHandshake: Counter
@@ -38,11 +39,7 @@ public final class SocketMetrics: Sendable {
         self.metrics = metrics
         self.owner = owner
         let l = [("socket", label)]
-        var events: [MonitorEvent.Kind: Counter] = [:]
-        for kind in MonitorEvent.Kind.known {
-            events[kind] = metrics.counter(MetricCatalog.events, l + [("event", kind.name)], owner: owner)
-        }
-        eventCounters = events
+        eventCounters = MonitorEvent.Kind.known.map { metrics.counter(MetricCatalog.events, l + [("event", $0.name)], owner: owner) }
         connections = metrics.gauge(MetricCatalog.connections, l, owner: owner)
         connectionDuration = metrics.histogram(MetricCatalog.connectionDuration, l, owner: owner)
         closedBeforeHandshake = metrics.counter(MetricCatalog.handshakeFailures, l + [("reason", HandshakeReason.closedBeforeHandshake)], owner: owner)
@@ -72,7 +69,7 @@ public final class SocketMetrics: Sendable {
     private let dynamic = Locked<[String: Counter]>([:])
 
     func eventCounter(_ kind: MonitorEvent.Kind) -> Counter {
-        if let counter = eventCounters[kind] { return counter }
+        if let index = kind.knownIndex { return eventCounters[index] }
         return dynamicCounter("event:" + kind.name) {
             metrics.counter(MetricCatalog.events, [("socket", label), ("event", kind.name)], owner: owner)
         }
