@@ -40,7 +40,7 @@ public final class Metrics: Sendable {
     }
 
     /// A series' place: its family's position in ``MetricCatalog/all`` and its identity.
-    struct Key: Equatable {
+    struct Key: Hashable {
         let family: Int
         let identity: [UInt8]
     }
@@ -170,11 +170,15 @@ public final class Metrics: Sendable {
     /// outlive `remove(owner: old)`.
     public func adopt(from old: MetricOwner, into new: MetricOwner, where keep: (MetricCatalog.Family, [(String, String)]) -> Bool) {
         state.withLock { state in
+            let target = ObjectIdentifier(new)
+            // A set for this pass: a tap's decoder can hand over a thousand label combinations.
+            var held = Set(state.owned[target] ?? [])
             for key in state.owned[ObjectIdentifier(old)] ?? [] {
-                let family = MetricCatalog.all[key.family]
-                guard state.families[key.family].index[key.identity] != nil,
-                      keep(family, TextFormat.labels(inPrefix: key.identity)) else { continue }
-                state.hold(key, by: new, existed: true)
+                guard let at = state.families[key.family].index[key.identity], !held.contains(key),
+                      keep(MetricCatalog.all[key.family], TextFormat.labels(inPrefix: key.identity)) else { continue }
+                held.insert(key)
+                state.owned[target, default: []].append(key)
+                state.families[key.family].holds[at] += 1
             }
         }
     }
