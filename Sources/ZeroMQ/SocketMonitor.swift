@@ -41,9 +41,9 @@ public final class SocketMonitor: @unchecked Sendable {
         do {
             try pair.connect(address)
         } catch {
-            // Only ENOMEM or a terminating context fail a connect to a bound inproc address.
-            // Stopping the monitor here would block on its MONITOR_STOPPED with no reader: it
-            // is left to the socket's close, which stops it without that event.
+            // A connect to a bound inproc address fails only when the context is terminating.
+            // Then the monitor's MONITOR_STOPPED, sent when the socket is closed, fails with
+            // ETERM instead of waiting for a reader, so the caller's close cannot stall.
             pair.close()
             throw error
         }

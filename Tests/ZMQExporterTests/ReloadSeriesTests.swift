@@ -301,6 +301,11 @@ import ZeroMQ
         _ = metrics.counter(MetricCatalog.messagesSent, [("socket", "only-first")], owner: first)
         #expect(metrics.counter(MetricCatalog.messagesSent, [("socket", "s")], owner: second) === shared)
         #expect(metrics.ownership.owners == 2 && metrics.ownership.holds == 3)
+        // Registered again by each, the last holder and then the other: no second hold.
+        _ = metrics.counter(MetricCatalog.messagesSent, [("socket", "s")], owner: second)
+        _ = metrics.counter(MetricCatalog.messagesSent, [("socket", "s")], owner: first)
+        _ = metrics.counter(MetricCatalog.messagesSent, [("socket", "only-first")], owner: first)
+        #expect(metrics.ownership.holds == 3)
         metrics.remove(owner: first)
         #expect(metrics.labelSets(MetricCatalog.messagesSent).map { $0[0].1 } == ["s"])
         metrics.remove(owner: second)

@@ -50,30 +50,38 @@ public final class Metrics: Sendable {
     /// would copy its arrays on every registration, making a start with N sockets O(N²).
     struct FamilySeries {
         var list: [Series] = []
-        /// Owners holding each series; one made without an owner stays at 0 and is never removed.
+        /// Owners holding each series. One made without an owner stays at 0, and is never
+        /// removed, until an owner holds it.
         var holds: [Int32] = []
+        /// The owner that took a hold last, while it still holds the series: answers "does this
+        /// owner hold it already?" without searching the owner's list, as when a tap's new
+        /// decoder meets again each label combination it adopted on reload.
+        var lastHolder: [ObjectIdentifier?] = []
         var index: [[UInt8]: Int] = [:]
 
         /// The series named `identity`: the registered one when `matches` accepts it, else
-        /// `make()`'s, which takes its place; and whether it was registered before.
-        mutating func series(_ identity: [UInt8], matches: (Series) -> Bool, make: () -> Series) -> (Series, existed: Bool) {
+        /// `make()`'s, which takes its place; and its position.
+        mutating func series(_ identity: [UInt8], matches: (Series) -> Bool, make: () -> Series) -> (Series, at: Int) {
             if let at = index[identity] {
-                if matches(list[at]) { return (list[at], true) }
+                if matches(list[at]) { return (list[at], at) }
                 let series = make()
                 list[at] = series
-                return (series, true)
+                return (series, at)
             }
             let series = make()
+            assert(series.identity == identity, "a series must be found again by the text it was registered under")
             index[series.identity] = list.count
             list.append(series)
             holds.append(0)
-            return (series, false)
+            lastHolder.append(nil)
+            return (series, list.count - 1)
         }
 
         mutating func remove(_ identity: [UInt8]) {
             guard let at = index.removeValue(forKey: identity) else { return }
             list.remove(at: at)
             holds.remove(at: at)
+            lastHolder.remove(at: at)
             for (other, position) in index where position > at { index[other] = position - 1 }
         }
     }
@@ -85,14 +93,17 @@ public final class Metrics: Sendable {
         var owned: [ObjectIdentifier: [Key]] = [:]
         var collectors: [any Collector] = []
 
-        /// Adds `owner`'s hold on `key`'s series unless it has one; `existed` says whether the
-        /// series was there before this registration (a new one has no holder to look for).
-        mutating func hold(_ key: Key, by owner: MetricOwner, existed: Bool) {
-            let id = ObjectIdentifier(owner)
-            if existed, owned[id]?.contains(key) == true { return }
-            owned[id, default: []].append(key)
-            let family = key.family
-            if let at = families[family].index[key.identity] { families[family].holds[at] += 1 }
+        /// Adds `owner`'s hold on the series at `at` of `key`'s family unless it has one.
+        mutating func hold(_ key: Key, at: Int, by owner: ObjectIdentifier) {
+            let series = families[key.family]
+            if series.holds[at] > 0 {
+                if series.lastHolder[at] == owner { return }
+                // Held by others, or by this owner among others: rare, so a search is fine.
+                if owned[owner]?.contains(key) == true { return }
+            }
+            owned[owner, default: []].append(key)
+            families[key.family].holds[at] += 1
+            families[key.family].lastHolder[at] = owner
         }
     }
 
@@ -149,19 +160,25 @@ public final class Metrics: Sendable {
         guard let position = MetricCatalog.position[family.name] else { preconditionFailure("\(family.name) is not in MetricCatalog.all") }
         precondition(family.accepts(labelNames: labels.map(\.0)), "\(family.name) takes labels \(family.labels), not \(labels.map(\.0))")
         return state.withLock { state in
-            let (series, existed) = state.families[position].series(identity, matches: matches, make: make)
-            if let owner { state.hold(Key(family: position, identity: series.identity), by: owner, existed: existed) }
+            let (series, at) = state.families[position].series(identity, matches: matches, make: make)
+            if let owner { state.hold(Key(family: position, identity: series.identity), at: at, by: ObjectIdentifier(owner)) }
             return series
         }
     }
 
     /// Drops `owner`'s hold on its series; those that no other owner holds are unregistered.
     public func remove(owner: MetricOwner) {
+        let id = ObjectIdentifier(owner)
         state.withLock { state in
-            for key in state.owned.removeValue(forKey: ObjectIdentifier(owner)) ?? [] {
+            for key in state.owned.removeValue(forKey: id) ?? [] {
                 guard let at = state.families[key.family].index[key.identity] else { continue }
                 state.families[key.family].holds[at] -= 1
-                if state.families[key.family].holds[at] <= 0 { state.families[key.family].remove(key.identity) }
+                if state.families[key.family].holds[at] <= 0 {
+                    state.families[key.family].remove(key.identity)
+                } else if state.families[key.family].lastHolder[at] == id {
+                    // Another object may later get this identifier.
+                    state.families[key.family].lastHolder[at] = nil
+                }
             }
         }
     }
@@ -171,7 +188,8 @@ public final class Metrics: Sendable {
     public func adopt(from old: MetricOwner, into new: MetricOwner, where keep: (MetricCatalog.Family, [(String, String)]) -> Bool) {
         state.withLock { state in
             let target = ObjectIdentifier(new)
-            // A set for this pass: a tap's decoder can hand over a thousand label combinations.
+            // A set for this pass, not a search per key: a tap's decoder can hand over a
+            // thousand label combinations.
             var held = Set(state.owned[target] ?? [])
             for key in state.owned[ObjectIdentifier(old)] ?? [] {
                 guard let at = state.families[key.family].index[key.identity], !held.contains(key),
@@ -179,6 +197,7 @@ public final class Metrics: Sendable {
                 held.insert(key)
                 state.owned[target, default: []].append(key)
                 state.families[key.family].holds[at] += 1
+                state.families[key.family].lastHolder[at] = target
             }
         }
     }
@@ -220,5 +239,4 @@ public final class Metrics: Sendable {
 extension MetricCatalog {
     /// Each family's place in ``all``.
     static let position: [String: Int] = Dictionary(uniqueKeysWithValues: all.enumerated().map { ($1.name, $0) })
-    static let byName: [String: Family] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
 }

@@ -69,7 +69,10 @@ public final class History: Sendable {
         state.withLock { state in
             state.times.append(now)
             if state.times.count > Self.keep { state.times.removeFirst(state.times.count - Self.keep) }
-            for (label, counts) in samples {
+            var seen = Set<String>()
+            for (label, counts) in samples where seen.insert(label).inserted {
+                // Once per label and instant (socket names are unique), or its runs would no
+                // longer line up with the times.
                 state.sockets[label, default: Runs()].append(counts)
                 while state.sockets[label]!.length > state.times.count { state.sockets[label]!.dropOldest() }
             }
