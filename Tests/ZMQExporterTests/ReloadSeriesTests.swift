@@ -234,7 +234,7 @@ import ZeroMQ
             samples.appendWriter(MetricCatalog.events, parts: 7) { part, out in
                 for line in 0..<500 { out.append(Array("zmq_socket_events_total{socket=\"p\(part)\",event=\"e\(line)\"} \(line)\n".utf8)) }
             }
-            samples.appendWriter(MetricCatalog.messagesSent) { out in out.append(contentsOf: "zmq_socket_messages_sent_total{socket=\"w\"} 1\n".utf8) }
+            samples.appendWriter(MetricCatalog.messagesSent, parts: 1) { _, out in out.append(Array("zmq_socket_messages_sent_total{socket=\"w\"} 1\n".utf8)) }
         }
     }
 

@@ -44,9 +44,6 @@ public struct Samples {
         byFamily[family.name] = out
     }
 
-    /// Writes sample lines of a family already in the text format into the exposition.
-    public typealias LineWriter = @Sendable (_ out: inout [UInt8]) -> Void
-
     /// Adds part `part` of a family's sample lines to `out`, as arrays of text sent one after
     /// another: text kept from an earlier scrape goes out as it is, without a copy.
     public typealias PartWriter = @Sendable (_ part: Int, _ out: inout [[UInt8]]) -> Void
@@ -59,21 +56,12 @@ public struct Samples {
     }
 
     /// Lines of `family` that `write` adds when the family is rendered, after its other
-    /// samples, on whichever thread renders it: for collectors of many samples of a few
-    /// families (the preload files), which so write them once, straight into the exposition.
+    /// samples: for collectors of many samples of a few families (the preload files), which so
+    /// write them once, straight into the exposition. `write(part, &out)` is called for each
+    /// part from 0 on, perhaps on different threads at once; the parts follow one another in
+    /// the exposition, so a family of tens of thousands of lines is shared by two threads.
     /// Each line is `name{labels} value\n`, with the family's label names and escaped values;
     /// the caller answers for their form.
-    public mutating func appendWriter(_ family: MetricCatalog.Family, _ write: @escaping LineWriter) {
-        appendWriter(family, parts: 1) { _, out in
-            var text: [UInt8] = []
-            write(&text)
-            out.append(text)
-        }
-    }
-
-    /// Lines of `family` in `parts` parts, added by `write(part, &out)` for each part from 0
-    /// on, perhaps on different threads at once; the parts follow one another in the
-    /// exposition. For a family of tens of thousands of lines, which two threads then share.
     public mutating func appendWriter(_ family: MetricCatalog.Family, parts: Int, _ write: @escaping PartWriter) {
         precondition(MetricCatalog.position[family.name] != nil, "\(family.name) is not in MetricCatalog.all")
         precondition(parts >= 1, "\(family.name): a writer of \(parts) parts")

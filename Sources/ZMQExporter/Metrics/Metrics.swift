@@ -95,9 +95,9 @@ public final class Metrics: Sendable {
 
         /// Adds `owner`'s hold on the series at `at` of `key`'s family unless it has one.
         mutating func hold(_ key: Key, at: Int, by owner: ObjectIdentifier) {
-            let series = families[key.family]
-            if series.holds[at] > 0 {
-                if series.lastHolder[at] == owner { return }
+            // Read in place: a copy of the family would make the writes below copy its arrays.
+            if families[key.family].holds[at] > 0 {
+                if families[key.family].lastHolder[at] == owner { return }
                 // Held by others, or by this owner among others: rare, so a search is fine.
                 if owned[owner]?.contains(key) == true { return }
             }

@@ -65,12 +65,11 @@ public final class History: Sendable {
                                                    handshakeFailures: recorder.metrics.totalHandshakeFailures.load(ordering: .relaxed),
                                                    sendFailures: recorder.metrics.totalSendFailures))
         }
-        let live = Set(samples.map(\.0))
         state.withLock { state in
             state.times.append(now)
             if state.times.count > Self.keep { state.times.removeFirst(state.times.count - Self.keep) }
-            var seen = Set<String>()
-            for (label, counts) in samples where seen.insert(label).inserted {
+            var live = Set<String>()
+            for (label, counts) in samples where live.insert(label).inserted {
                 // Once per label and instant (socket names are unique), or its runs would no
                 // longer line up with the times.
                 state.sockets[label, default: Runs()].append(counts)
